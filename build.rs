@@ -1,0 +1,36 @@
+//! Embeds the default rule packs (`rules/<pack>/<id>.yaml`) into the binary,
+//! so that `cipherlint scan .` works from any directory.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+fn main() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+    println!("cargo:rerun-if-changed={}", root.display());
+    let mut files = Vec::new();
+    if let Ok(packs) = std::fs::read_dir(&root) {
+        for pack in packs.flatten() {
+            let pack_path = pack.path();
+            if !pack_path.is_dir() {
+                continue;
+            }
+            println!("cargo:rerun-if-changed={}", pack_path.display());
+            for rule in std::fs::read_dir(&pack_path).into_iter().flatten().flatten() {
+                let p = rule.path();
+                if matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")) {
+                    println!("cargo:rerun-if-changed={}", p.display());
+                    let rel = p.strip_prefix(&root).unwrap().to_string_lossy().replace('\\', "/");
+                    files.push((rel, p));
+                }
+            }
+        }
+    }
+    files.sort();
+    let mut out = String::from("pub(crate) static EMBEDDED: &[(&str, &str)] = &[\n");
+    for (rel, path) in &files {
+        writeln!(out, "    ({rel:?}, include_str!({:?})),", path.display().to_string()).unwrap();
+    }
+    out.push_str("];\n");
+    let dest = Path::new(&std::env::var("OUT_DIR").unwrap()).join("embedded_rules.rs");
+    std::fs::write(dest, out).unwrap();
+}

@@ -1,0 +1,167 @@
+//! Command-line interface: argument definitions and dispatch.
+
+mod rules_cmd;
+mod scan_cmd;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::render::Format;
+use crate::rules::{RuleSet, Severity};
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  no finding at or above --fail-on (and no error)
+  1  findings at or above --fail-on
+  2  usage, configuration or rule-pack error (nothing was scanned)
+
+Files that cannot be scanned (binary, too large, unreadable) are reported as
+warnings and never change the exit code.";
+
+/// cipherlint audits source code for weak cryptography, hardcoded keys and
+/// backdoor-like key escrow.
+#[derive(Parser)]
+#[command(name = "cipherlint", version, about, after_help = EXIT_CODES)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Scan files and directories.
+    #[command(after_help = EXIT_CODES)]
+    Scan(ScanArgs),
+    /// List, explain and test rules.
+    #[command(subcommand)]
+    Rules(RulesCommand),
+}
+
+#[derive(Args, Clone)]
+pub struct RuleSelection {
+    /// Extra rule-pack directory (repeatable); a folder of packs or one pack folder.
+    #[arg(long = "rules", value_name = "DIR")]
+    pub rules: Vec<PathBuf>,
+    /// Do not load the built-in packs.
+    #[arg(long)]
+    pub no_default_rules: bool,
+    /// Only run rules of these packs (repeatable or comma-separated).
+    #[arg(long = "pack", value_name = "PACK", value_delimiter = ',')]
+    pub packs: Vec<String>,
+    /// Only run these rules (repeatable or comma-separated).
+    #[arg(long = "rule", value_name = "ID", value_delimiter = ',')]
+    pub rule_ids: Vec<String>,
+}
+
+#[derive(Args)]
+pub struct ScanArgs {
+    /// Files or directories to scan.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value = "human")]
+    pub format: Format,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub selection: RuleSelection,
+    /// Report only findings at or above this severity.
+    #[arg(long, value_name = "SEVERITY", value_parser = parse_severity, default_value = "info")]
+    pub min_severity: Severity,
+    /// Exit with 1 when a finding is at or above this severity (`none`: never).
+    #[arg(long, value_name = "SEVERITY", default_value = "info")]
+    pub fail_on: String,
+    /// Worker threads (default: one per CPU).
+    #[arg(long, short = 'j', value_name = "N", default_value_t = 0)]
+    pub jobs: usize,
+    /// Skip paths matching this glob (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Do not honour .gitignore/.ignore files.
+    #[arg(long)]
+    pub no_ignore: bool,
+    /// Follow symlinks, including those that leave the scanned root.
+    #[arg(long)]
+    pub follow_symlinks: bool,
+    /// Skip files larger than this many bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = 8 * 1024 * 1024)]
+    pub max_file_size: u64,
+    /// Per-file parse budget in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 10_000)]
+    pub parse_timeout_ms: u64,
+    /// Print detected secrets in full (they are redacted by default).
+    #[arg(long)]
+    pub show_secrets: bool,
+    /// Also report test vectors and keys in test code (tests/, *_test.go, ...).
+    #[arg(long)]
+    pub include_tests: bool,
+    /// Run every matcher on every file (for debugging the prefilter).
+    #[arg(long, hide = true)]
+    pub no_prefilter: bool,
+    /// No summary or warnings on standard error.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+#[derive(Subcommand)]
+pub enum RulesCommand {
+    /// List the loaded rules.
+    List {
+        #[command(flatten)]
+        selection: RuleSelection,
+    },
+    /// Show a rule's documentation.
+    Explain {
+        id: String,
+        #[command(flatten)]
+        selection: RuleSelection,
+    },
+    /// Run the rules' own match / no_match examples.
+    Test {
+        /// A rules directory to test instead of the built-in packs.
+        dir: Option<PathBuf>,
+    },
+}
+
+fn parse_severity(s: &str) -> Result<Severity, String> {
+    Severity::parse(s).ok_or_else(|| format!("`{s}` is not one of info, low, medium, high, critical"))
+}
+
+/// Loads the selected rule packs.
+pub(crate) fn load_rules(sel: &RuleSelection) -> Result<RuleSet, miette::Report> {
+    let mut sources = if sel.no_default_rules { Vec::new() } else { RuleSet::embedded_sources() };
+    for dir in &sel.rules {
+        let more = RuleSet::dir_sources(dir)
+            .map_err(|e| miette::miette!(code = "cipherlint::rules::read", "cannot read rule directory {}: {e}", dir.display()))?;
+        sources.extend(more);
+    }
+    let mut set = RuleSet::compile(sources).map_err(miette::Report::new)?;
+    for id in &sel.rule_ids {
+        if set.get(id).is_none() {
+            return Err(miette::miette!(code = "cipherlint::rules::unknown", help = "`cipherlint rules list` shows every id", "unknown rule `{id}`"));
+        }
+    }
+    set.select(&sel.packs, &sel.rule_ids);
+    Ok(set)
+}
+
+/// Runs the CLI with parsed arguments.
+pub fn run(cli: Cli) -> ExitCode {
+    let result = match cli.command {
+        Command::Scan(args) => scan_cmd::run(args),
+        Command::Rules(cmd) => rules_cmd::run(cmd),
+    };
+    match result {
+        Ok(code) => code,
+        Err(report) => {
+            if report.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("{report:?}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,595 @@
+//! The engine: for one source, prefilter → parse → match → constrain →
+//! findings. It holds the compiled rules and automata (shared, read-only) and
+//! is driven per thread with a [`Worker`] that owns the parsers.
+
+pub mod prefilter;
+pub mod props;
+pub mod resolve;
+pub mod rust_syn;
+
+use std::collections::{HashMap, HashSet};
+use std::time::{Duration, Instant};
+
+use regex::Regex;
+use tree_sitter::{Node, Parser, QueryCursor, StreamingIterator, Tree};
+
+use crate::finding::{fingerprint, redact, Finding, Pos, Related, Span};
+use crate::lang::Language;
+use crate::rules::{Constraint, Matcher, Pattern, Rule, RuleSet, Target};
+use crate::source::Source;
+pub use prefilter::{MatcherRef, Prefilter};
+pub use props::Properties;
+use resolve::{entropy, is_placeholder, FileContext, Origin, Value, ValueKind};
+
+/// Settings that change what the engine reports.
+#[derive(Clone)]
+pub struct EngineOptions {
+    pub show_secrets: bool,
+    pub include_tests: bool,
+    /// Per-file parse budget.
+    pub parse_timeout: Duration,
+    /// Disables the literal prefilter (every matcher runs on every file):
+    /// used to prove the prefilter never loses a finding.
+    pub no_prefilter: bool,
+    /// Extra globs that mark test code (besides the built-in conventions).
+    pub test_globs: Vec<String>,
+}
+
+impl Default for EngineOptions {
+    fn default() -> Self {
+        EngineOptions {
+            show_secrets: false,
+            include_tests: false,
+            parse_timeout: Duration::from_secs(10),
+            no_prefilter: false,
+            test_globs: Vec::new(),
+        }
+    }
+}
+
+pub struct Engine<'r> {
+    pub rules: &'r RuleSet,
+    prefilter: Prefilter,
+    props: Properties,
+    opts: EngineOptions,
+    test_path: Regex,
+    extra_test: Option<globset::GlobSet>,
+}
+
+/// Per-thread state: one parser per language, reused across files.
+#[derive(Default)]
+pub struct Worker {
+    parsers: HashMap<Language, Parser>,
+    cursor: Option<QueryCursor>,
+}
+
+/// What scanning one file produced.
+#[derive(Default)]
+pub struct FileOutcome {
+    pub findings: Vec<Finding>,
+    pub warnings: Vec<String>,
+    pub parsed: bool,
+}
+
+/// A match's captures: byte ranges, with the node when the pattern is a query.
+#[derive(Clone, Copy)]
+struct Cap<'t> {
+    start: usize,
+    end: usize,
+    node: Option<Node<'t>>,
+}
+
+impl<'r> Engine<'r> {
+    pub fn new(rules: &'r RuleSet, props: Properties, opts: EngineOptions) -> Self {
+        let extra_test = if opts.test_globs.is_empty() {
+            None
+        } else {
+            let mut b = globset::GlobSetBuilder::new();
+            for g in &opts.test_globs {
+                if let Ok(glob) = globset::Glob::new(g) {
+                    b.add(glob);
+                }
+            }
+            b.build().ok()
+        };
+        Engine {
+            rules,
+            prefilter: Prefilter::new(rules),
+            props,
+            opts,
+            test_path: Regex::new(
+                r"(^|/)(tests?|__tests__|spec|specs|testdata|test-data|src/test)/|_test\.(go|py|c|cc|cpp|rs)$|(^|/)test_[^/]*\.py$|\.(spec|test)\.[cm]?[jt]sx?$|Tests?\.(java|cs|kt)$|(^|/)conftest\.py$",
+            )
+            .unwrap(),
+            extra_test,
+        }
+    }
+
+    pub fn is_test_path(&self, rel: &str) -> bool {
+        self.test_path.is_match(rel) || self.extra_test.as_ref().is_some_and(|g| g.is_match(rel))
+    }
+
+    /// Scans one source.
+    pub fn scan(&self, src: &Source, worker: &mut Worker) -> FileOutcome {
+        let mut out = FileOutcome::default();
+        let hits = if self.opts.no_prefilter {
+            self.prefilter.all(src.lang)
+        } else {
+            self.prefilter.hits(src.lang, &src.text)
+        };
+        if hits.is_empty() {
+            return out;
+        }
+        let test_file = self.is_test_path(&src.rel);
+        let mut tree: Option<Tree> = None;
+        let mut parse_failed = false;
+        for mref in &hits {
+            let rule = &self.rules.rules[mref.rule];
+            if rule.skip_in_tests && test_file && !self.opts.include_tests {
+                continue;
+            }
+            let matcher = &rule.matchers[mref.matcher];
+            match &matcher.pattern {
+                Pattern::Regex(re) => self.run_regex(src, mref, rule, matcher, re, test_file, &mut out),
+                Pattern::Query(_) => {
+                    let Target::Lang(lang) = matcher.target else { continue };
+                    if tree.is_none() && !parse_failed {
+                        match self.parse(src, lang, worker) {
+                            Some(t) => tree = Some(t),
+                            None => {
+                                parse_failed = true;
+                                out.warnings.push(format!(
+                                    "{}: parse budget of {:?} exceeded; file skipped by syntax rules",
+                                    src.rel, self.opts.parse_timeout
+                                ));
+                            }
+                        }
+                    }
+                    if let Some(t) = &tree {
+                        out.parsed = true;
+                        self.run_query(src, t, mref, rule, matcher, test_file, worker, &mut out);
+                    }
+                }
+            }
+        }
+        dedup(&mut out.findings);
+        out
+    }
+
+    fn parse(&self, src: &Source, lang: Language, worker: &mut Worker) -> Option<Tree> {
+        let parser = worker.parsers.entry(lang).or_insert_with(|| {
+            let mut p = Parser::new();
+            p.set_language(&lang.grammar()).expect("grammar loads");
+            p
+        });
+        let deadline = Instant::now() + self.opts.parse_timeout;
+        let mut progress = |_: &tree_sitter::ParseState| Instant::now() > deadline;
+        let opts = tree_sitter::ParseOptions::new().progress_callback(&mut progress);
+        let bytes = src.text.as_bytes();
+        let tree = parser.parse_with_options(
+            &mut |i, _| if i < bytes.len() { &bytes[i..] } else { &[] },
+            None,
+            Some(opts),
+        );
+        if tree.is_none() {
+            parser.reset();
+        }
+        tree
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn run_query(
+        &self,
+        src: &Source,
+        tree: &Tree,
+        mref: &MatcherRef,
+        rule: &Rule,
+        matcher: &Matcher,
+        test_file: bool,
+        worker: &mut Worker,
+        out: &mut FileOutcome,
+    ) {
+        let Pattern::Query(query) = &matcher.pattern else { return };
+        let Target::Lang(lang) = matcher.target else { return };
+        let cursor = worker.cursor.get_or_insert_with(QueryCursor::new);
+        cursor.set_match_limit(4096);
+        let deadline = Instant::now() + self.opts.parse_timeout;
+        let mut progress = |_: &tree_sitter::QueryCursorState| Instant::now() > deadline;
+        let qopts = tree_sitter::QueryCursorOptions::new().progress_callback(&mut progress);
+        let text = src.text.as_bytes();
+        let mut matches = cursor.matches_with_options(query, tree.root_node(), text, qopts);
+        let mut found: Vec<Vec<Cap<'_>>> = Vec::new();
+        while let Some(m) = matches.next() {
+            let mut caps = vec![None; matcher.capture_names.len()];
+            for c in m.captures {
+                let slot = &mut caps[c.index as usize];
+                if slot.is_none() {
+                    *slot = Some(Cap { start: c.node.start_byte(), end: c.node.end_byte(), node: Some(c.node) });
+                }
+            }
+            if caps[matcher.focus].is_none() {
+                continue;
+            }
+            found.push(caps.into_iter().map(|c| c.unwrap_or(Cap { start: 0, end: 0, node: None })).collect());
+            if found.len() > 10_000 {
+                break;
+            }
+        }
+        if found.is_empty() {
+            return;
+        }
+        let cx = FileContext::new(lang, tree.root_node(), &src.text, &self.props);
+        for caps in found {
+            if let Some(f) = self.evaluate(src, Some(&cx), mref, rule, matcher, &caps, test_file) {
+                out.findings.push(f);
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn run_regex(
+        &self,
+        src: &Source,
+        mref: &MatcherRef,
+        rule: &Rule,
+        matcher: &Matcher,
+        re: &Regex,
+        test_file: bool,
+        out: &mut FileOutcome,
+    ) {
+        for (n, c) in re.captures_iter(&src.text).enumerate() {
+            if n > 10_000 {
+                break;
+            }
+            let caps: Vec<Cap<'_>> = (0..matcher.capture_names.len())
+                .map(|i| c.get(i).map_or(Cap { start: 0, end: 0, node: None }, |m| Cap { start: m.start(), end: m.end(), node: None }))
+                .collect();
+            if let Some(f) = self.evaluate(src, None, mref, rule, matcher, &caps, test_file) {
+                out.findings.push(f);
+            }
+        }
+    }
+
+    /// Applies the `where:` constraints to one match and builds the finding.
+    #[allow(clippy::too_many_arguments)]
+    fn evaluate(
+        &self,
+        src: &Source,
+        cx: Option<&FileContext<'_>>,
+        mref: &MatcherRef,
+        rule: &Rule,
+        matcher: &Matcher,
+        caps: &[Cap<'_>],
+        test_file: bool,
+    ) -> Option<Finding> {
+        let focus = caps[matcher.focus];
+        let in_test = test_file || focus.node.is_some_and(|n| in_rust_test(n, &src.text));
+        if in_test && rule.skip_in_tests && !self.opts.include_tests {
+            return None;
+        }
+        let mut resolved: HashMap<usize, Vec<Value>> = HashMap::new();
+        let mut secrets: Vec<String> = Vec::new();
+        for k in &matcher.constraints {
+            let cap = caps[k.capture];
+            let values = if k.resolve {
+                let v = resolved.entry(k.capture).or_insert_with(|| capture_values(src, cx, cap));
+                Some(v.clone())
+            } else {
+                None
+            };
+            if !check(src, cx, k, cap, values.as_deref(), &mut secrets) {
+                return None;
+            }
+            if let Some(v) = values {
+                // Later tests see only the values that passed this one.
+                let kept: Vec<Value> = v.into_iter().filter(|val| value_passes(k, val)).collect();
+                resolved.insert(k.capture, kept);
+            }
+        }
+        // Render the message with capture values, secrets redacted.
+        let mut message = String::new();
+        let mut rest = rule.message.as_str();
+        while let Some(open) = rest.find('{') {
+            message.push_str(&rest[..open]);
+            let after = &rest[open + 1..];
+            match after.find('}') {
+                Some(close) if matcher.capture_names.iter().any(|n| n == &after[..close]) => {
+                    let idx = matcher.capture_names.iter().position(|n| n == &after[..close]).unwrap();
+                    let cap = caps[idx];
+                    let raw = match resolved.get(&idx).and_then(|v| v.first()) {
+                        Some(v) if !matches!(v.kind, ValueKind::Array { .. }) => v.text.clone(),
+                        _ => src.text.get(cap.start..cap.end).unwrap_or("").to_string(),
+                    };
+                    message.push_str(&self.shown(&one_line(&raw, 80), &secrets));
+                    rest = &after[close + 1..];
+                }
+                _ => {
+                    message.push('{');
+                    rest = after;
+                }
+            }
+        }
+        message.push_str(rest);
+
+        let span = span_of(src, focus.start, focus.end);
+        let line_range = src.lines.line_range(&src.text, span.start.line);
+        let snippet = self.shown(&one_line(&src.text[line_range], 240), &secrets);
+        let scope = cx.and_then(|c| focus.node.and_then(|n| c.enclosing_function_name(n)));
+        let mut related = Vec::new();
+        for (idx, values) in &resolved {
+            let cap = caps[*idx];
+            for v in values.iter().take(3) {
+                match &v.origin {
+                    Origin::Here(s, e) if (*s, *e) != (cap.start, cap.end) && !(cap.start <= *s && *e <= cap.end) => {
+                        related.push(Related {
+                            span: span_of(src, *s, *e),
+                            message: format!("value `{}` comes from here", self.shown(&one_line(&v.text, 60), &secrets)),
+                        });
+                    }
+                    Origin::Elsewhere { path, line } if !path.is_empty() => related.push(Related {
+                        span: Span { path: path.clone(), start: Pos { line: *line, col: 1 }, end: Pos { line: *line, col: 1 }, bytes: (0, 0) },
+                        message: format!("value `{}` is configured here", self.shown(&one_line(&v.text, 60), &secrets)),
+                    }),
+                    _ => {}
+                }
+            }
+        }
+        related.sort();
+        related.dedup();
+        let matched = src.text.get(focus.start..focus.end).unwrap_or("");
+        let fp_text = if secrets.is_empty() { matched.to_string() } else { redact_all(matched, &secrets) };
+        let fp = fingerprint(&rule.id, &src.rel, &fp_text, scope.as_deref(), 0);
+        let _ = mref;
+        Some(Finding {
+            rule: self.rules.rules.iter().position(|r| r.id == rule.id).unwrap_or(0),
+            rule_id: rule.id.clone(),
+            severity: rule.severity,
+            span,
+            message,
+            snippet,
+            scope,
+            related,
+            flow: Vec::new(),
+            fingerprint: fp,
+            in_test,
+        })
+    }
+
+    /// Redacts secrets in `s` unless `--show-secrets`.
+    fn shown(&self, s: &str, secrets: &[String]) -> String {
+        if self.opts.show_secrets || secrets.is_empty() {
+            s.to_string()
+        } else {
+            redact_all(s, secrets)
+        }
+    }
+}
+
+fn redact_all(s: &str, secrets: &[String]) -> String {
+    let mut out = s.to_string();
+    let mut sorted: Vec<&String> = secrets.iter().filter(|x| x.len() >= 4).collect();
+    sorted.sort_by_key(|x| std::cmp::Reverse(x.len()));
+    for sec in sorted {
+        if out.contains(sec.as_str()) {
+            out = out.replace(sec.as_str(), &redact(sec));
+        }
+        // A long secret cut off by the one-line truncation still leaves its head visible.
+        let head: String = sec.chars().take(12).collect();
+        if head.len() >= 12 && out.contains(&head) {
+            out = out.replace(&head, &redact(sec));
+        }
+    }
+    out
+}
+
+fn one_line(s: &str, max: usize) -> String {
+    let first = s.lines().next().unwrap_or("");
+    let t: String = first.chars().take(max).collect();
+    if t.len() < first.len() || s.lines().nth(1).is_some() {
+        format!("{t}…")
+    } else {
+        t
+    }
+}
+
+fn span_of(src: &Source, start: usize, end: usize) -> Span {
+    let (sl, sc) = src.lines.position(&src.text, start);
+    let (el, ec) = src.lines.position(&src.text, end);
+    Span { path: src.rel.clone(), start: Pos { line: sl, col: sc }, end: Pos { line: el, col: ec }, bytes: (start, end) }
+}
+
+fn capture_values(src: &Source, cx: Option<&FileContext<'_>>, cap: Cap<'_>) -> Vec<Value> {
+    match (cx, cap.node) {
+        (Some(cx), Some(node)) => cx.eval(node),
+        // A regex capture is its own literal value.
+        _ => vec![Value {
+            kind: ValueKind::Str,
+            text: src.text.get(cap.start..cap.end).unwrap_or("").to_string(),
+            num: None,
+            origin: Origin::Here(cap.start, cap.end),
+        }],
+    }
+}
+
+/// Whether one resolved value satisfies a constraint's value tests.
+fn value_passes(k: &Constraint, v: &Value) -> bool {
+    if let Some(re) = &k.regex {
+        if !re.is_match(&v.text) {
+            return false;
+        }
+    }
+    if let Some(re) = &k.not_regex {
+        if re.is_match(&v.text) {
+            return false;
+        }
+    }
+    if let Some((op, n)) = k.compare {
+        match v.num {
+            Some(x) if op.holds(x, n) => {}
+            _ => return false,
+        }
+    }
+    if k.secret {
+        let is_array = matches!(v.kind, ValueKind::Array { .. });
+        if !is_array && (v.kind != ValueKind::Str || is_placeholder(&v.text)) {
+            return false;
+        }
+    }
+    if let Some(min) = k.entropy {
+        if entropy(&v.text) < min {
+            return false;
+        }
+    }
+    true
+}
+
+fn check(
+    src: &Source,
+    cx: Option<&FileContext<'_>>,
+    k: &Constraint,
+    cap: Cap<'_>,
+    values: Option<&[Value]>,
+    secrets: &mut Vec<String>,
+) -> bool {
+    if cap.end == 0 && cap.start == 0 && cap.node.is_none() {
+        // An optional capture that did not take part in the match.
+        return k.not_regex.is_some() && k.regex.is_none() && k.compare.is_none() && !k.literal && !k.secret;
+    }
+    let text = src.text.get(cap.start..cap.end).unwrap_or("");
+    match values {
+        Some(values) => {
+            let passing: Vec<&Value> = values.iter().filter(|v| value_passes(k, v)).collect();
+            if passing.is_empty() {
+                return false;
+            }
+            // `not_regex` on resolved values: no reaching value may match.
+            if let Some(re) = &k.not_regex {
+                if values.iter().any(|v| re.is_match(&v.text)) {
+                    return false;
+                }
+            }
+            if k.secret {
+                for v in passing {
+                    secrets.push(v.text.clone());
+                    if let Origin::Here(s, e) = v.origin {
+                        if let Some(raw) = src.text.get(s..e) {
+                            secrets.push(raw.to_string());
+                        }
+                    }
+                }
+                secrets.push(text.to_string());
+            }
+        }
+        None => {
+            if let Some(re) = &k.regex {
+                if !re.is_match(text) {
+                    return false;
+                }
+            }
+            if let Some(re) = &k.not_regex {
+                if re.is_match(text) {
+                    return false;
+                }
+            }
+            if let Some(min) = k.entropy {
+                if entropy(text) < min {
+                    return false;
+                }
+            }
+        }
+    }
+    let node = cap.node;
+    if let Some(re) = &k.qualified {
+        let q = match (cx, node) {
+            (Some(cx), Some(n)) => cx.qualified(n),
+            _ => text.to_string(),
+        };
+        if !re.is_match(&q) {
+            return false;
+        }
+    }
+    if k.inside.is_some() || k.not_inside.is_some() {
+        let callees: Vec<String> = match (cx, node) {
+            (Some(cx), Some(n)) => cx.enclosing_callees(n).into_iter().map(|c| cx.callee_text(c)).collect(),
+            _ => Vec::new(),
+        };
+        if let Some(re) = &k.inside {
+            if !callees.iter().any(|c| re.is_match(c)) {
+                return false;
+            }
+        }
+        if let Some(re) = &k.not_inside {
+            if callees.iter().any(|c| re.is_match(c)) {
+                return false;
+            }
+        }
+    }
+    if k.context.is_some() || k.not_context.is_some() {
+        let (sl, _) = src.lines.position(&src.text, cap.start);
+        let (el, _) = src.lines.position(&src.text, cap.end);
+        let mut ctx = String::new();
+        for l in sl..=el.min(sl + 5) {
+            ctx.push_str(&src.text[src.lines.line_range(&src.text, l)]);
+            ctx.push('\n');
+        }
+        if let (Some(cx), Some(n)) = (cx, node) {
+            if let Some(f) = cx.enclosing_function_name(n) {
+                ctx.push_str(&f);
+            }
+        }
+        if let Some(re) = &k.context {
+            if !re.is_match(&ctx) {
+                return false;
+            }
+        }
+        if let Some(re) = &k.not_context {
+            if re.is_match(&ctx) {
+                return false;
+            }
+        }
+    }
+    true
+}
+
+/// Inside a Rust `#[cfg(test)]` module or a `#[test]` function.
+fn in_rust_test(node: Node<'_>, text: &str) -> bool {
+    let mut cur = node.parent();
+    let mut budget = 256;
+    while let Some(n) = cur {
+        budget -= 1;
+        if budget == 0 {
+            return false;
+        }
+        if matches!(n.kind(), "mod_item" | "function_item") {
+            let mut prev = n.prev_sibling();
+            while let Some(p) = prev {
+                if p.kind() != "attribute_item" {
+                    break;
+                }
+                let t = text.get(p.byte_range()).unwrap_or("");
+                if t.contains("cfg(test)") || t.replace(' ', "") == "#[test]" || t.contains("::test]") {
+                    return true;
+                }
+                prev = p.prev_sibling();
+            }
+        }
+        cur = n.parent();
+    }
+    false
+}
+
+/// One finding per rule and place; identical fingerprints in one scope get
+/// distinct occurrence numbers.
+fn dedup(findings: &mut Vec<Finding>) {
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    let mut seen = HashSet::new();
+    findings.retain(|f| seen.insert((f.rule_id.clone(), f.span.bytes)));
+    let mut counts: HashMap<String, usize> = HashMap::new();
+    for f in findings.iter_mut() {
+        let n = counts.entry(f.fingerprint.clone()).or_default();
+        if *n > 0 {
+            f.fingerprint = fingerprint(&f.rule_id, &f.span.path, &f.fingerprint, f.scope.as_deref(), *n);
+        }
+        *n += 1;
+    }
+}

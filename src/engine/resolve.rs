@@ -1,0 +1,1155 @@
+//! Value resolution: what a captured expression can evaluate to, and the
+//! import-qualified name of a callee, computed from one file's syntax tree.
+//!
+//! The layer is language-blind: it reads node kinds from the language
+//! registry ([`crate::lang::Syntax`]) and follows
+//! - literals (strings, numbers, booleans, byte arrays, `new byte[16]`),
+//! - local variables (the reaching assignments before the use: the last one,
+//!   plus earlier ones when the last sits in a branch the use is not in),
+//! - same-file constants, statics, final and constructor-assigned fields,
+//! - parameters, through the literal arguments of same-file call sites,
+//! - small same-file helpers that `return` a literal,
+//! - `+` concatenation and simple integer arithmetic,
+//! - decoders and conversions (`hex::decode`, `bytes.fromhex`, `getBytes`, ...),
+//! - configuration lookups (`getProperty("k", "default")`, `${k:default}`)
+//!   against the `.properties`/YAML files of the scanned tree,
+//! - import aliases (`import hashlib as h`, `use md5::Md5 as H`, Go aliases,
+//!   Java imports, `require`/`import` in JS/TS).
+//!
+//! Every recursion is bounded by depth and by the number of values kept.
+
+use std::collections::HashMap;
+
+use tree_sitter::Node;
+
+use super::props::Properties;
+use super::rust_syn;
+use crate::lang::{Language, Syntax};
+
+const MAX_DEPTH: usize = 12;
+const MAX_VALUES: usize = 16;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum ValueKind {
+    Str,
+    Num,
+    Bool,
+    /// An array literal; `zero` when every element is zero (or it is `new T[n]`).
+    Array { zero: bool, len: usize },
+}
+
+/// Where a value was written.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Origin {
+    /// Byte range in the current file.
+    Here(usize, usize),
+    /// A line of another file (a properties file).
+    Elsewhere { path: String, line: usize },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Value {
+    pub kind: ValueKind,
+    pub text: String,
+    pub num: Option<f64>,
+    pub origin: Origin,
+}
+
+struct Binding<'t> {
+    name: String,
+    value: Node<'t>,
+    /// Start of the binding statement.
+    at: usize,
+    node: Node<'t>,
+    func: Option<usize>,
+    /// Written through a member (`this.k = ..`, `self.k = ..`): visible file-wide.
+    member: bool,
+}
+
+struct Function<'t> {
+    name: String,
+    node: Node<'t>,
+    params: Vec<String>,
+}
+
+/// Everything the resolver knows about one parsed file.
+pub struct FileContext<'t> {
+    pub lang: Language,
+    syntax: &'static Syntax,
+    text: &'t str,
+    bindings: Vec<Binding<'t>>,
+    functions: Vec<Function<'t>>,
+    calls: Vec<Node<'t>>,
+    imports: HashMap<String, String>,
+    props: &'t Properties,
+}
+
+fn in_list(kind: &str, list: &[&str]) -> bool {
+    list.contains(&kind)
+}
+
+/// The last identifier-like segment of `a.b->c::d`.
+fn last_segment(s: &str) -> &str {
+    let s = s.trim();
+    let s = s.strip_suffix("()").unwrap_or(s);
+    s.rsplit(['.', ':', '>', ' ']).find(|p| !p.is_empty()).unwrap_or(s)
+}
+
+fn first_identifier<'t>(node: Node<'t>, syntax: &Syntax) -> Option<Node<'t>> {
+    if in_list(node.kind(), syntax.identifiers) || node.kind().ends_with("identifier") {
+        return Some(node);
+    }
+    let mut cursor = node.walk();
+    // Iterative, bounded descent: first identifier in document order.
+    let mut budget = 256;
+    loop {
+        budget -= 1;
+        if budget == 0 {
+            return None;
+        }
+        if cursor.goto_first_child() || cursor.goto_next_sibling() {
+        } else {
+            loop {
+                if !cursor.goto_parent() || cursor.node() == node {
+                    return None;
+                }
+                if cursor.goto_next_sibling() {
+                    break;
+                }
+            }
+        }
+        let n = cursor.node();
+        if n.is_named() && (in_list(n.kind(), syntax.identifiers) || n.kind().ends_with("identifier")) {
+            return Some(n);
+        }
+    }
+}
+
+impl<'t> FileContext<'t> {
+    pub fn new(lang: Language, root: Node<'t>, text: &'t str, props: &'t Properties) -> Self {
+        let syntax = lang.syntax();
+        let mut cx = FileContext {
+            lang,
+            syntax,
+            text,
+            bindings: Vec::new(),
+            functions: Vec::new(),
+            calls: Vec::new(),
+            imports: HashMap::new(),
+            props,
+        };
+        cx.index(root);
+        cx
+    }
+
+    pub fn text_of(&self, node: Node<'_>) -> &'t str {
+        self.text.get(node.byte_range()).unwrap_or("")
+    }
+
+    /// One iterative pass over the tree that records functions, bindings,
+    /// calls and imports.
+    fn index(&mut self, root: Node<'t>) {
+        let mut cursor = root.walk();
+        let mut fn_stack: Vec<(usize, usize)> = Vec::new(); // (function index, end byte)
+        let mut visited_children = false;
+        loop {
+            if !visited_children {
+                let node = cursor.node();
+                while fn_stack.last().is_some_and(|&(_, end)| node.start_byte() >= end) {
+                    fn_stack.pop();
+                }
+                self.visit(node, fn_stack.last().map(|f| f.0));
+                if let Some(f) = self.function_of(node) {
+                    self.functions.push(f);
+                    fn_stack.push((self.functions.len() - 1, node.end_byte()));
+                }
+                if cursor.goto_first_child() {
+                    continue;
+                }
+            }
+            if cursor.goto_next_sibling() {
+                visited_children = false;
+            } else if cursor.goto_parent() {
+                visited_children = true;
+            } else {
+                break;
+            }
+        }
+    }
+
+    fn function_of(&self, node: Node<'t>) -> Option<Function<'t>> {
+        let (_, name_field, params_field) = self.syntax.functions.iter().find(|f| f.0 == node.kind())?;
+        let mut name_node = node.child_by_field_name(name_field)?;
+        let mut params_node = node.child_by_field_name(params_field);
+        // C/C++: the name and parameters sit inside a (possibly pointer-wrapped) function_declarator.
+        for _ in 0..4 {
+            if name_node.kind() == "function_declarator" {
+                params_node = name_node.child_by_field_name("parameters");
+                name_node = name_node.child_by_field_name("declarator")?;
+                break;
+            }
+            match name_node.child_by_field_name("declarator") {
+                Some(inner) => name_node = inner,
+                None => break,
+            }
+        }
+        let name = last_segment(self.text_of(name_node)).to_string();
+        let mut params = Vec::new();
+        if let Some(p) = params_node {
+            let mut c = p.walk();
+            for child in p.named_children(&mut c) {
+                if self.syntax.comments.contains(&child.kind()) {
+                    continue;
+                }
+                let target = child
+                    .child_by_field_name("name")
+                    .or_else(|| child.child_by_field_name("pattern"))
+                    .or_else(|| child.child_by_field_name("declarator"))
+                    .unwrap_or(child);
+                if let Some(id) = first_identifier(target, self.syntax) {
+                    params.push(self.text_of(id).to_string());
+                } else if child.kind() == "self_parameter" {
+                    params.push("self".into());
+                }
+            }
+        }
+        Some(Function { name, node, params })
+    }
+
+    fn visit(&mut self, node: Node<'t>, func: Option<usize>) {
+        let kind = node.kind();
+        if self.syntax.calls.iter().any(|c| c.0 == kind) || kind == "macro_invocation" {
+            self.calls.push(node);
+        }
+        if let Some(&(_, name_f, value_f)) = self.syntax.bindings.iter().find(|b| b.0 == kind) {
+            self.add_binding(node, name_f, value_f, func);
+        }
+        match (self.lang, kind) {
+            (Language::Java, "field_declaration") => self.java_value_annotation(node, func),
+            (_, "import_statement" | "import_from_statement" | "import_declaration" | "import_spec" | "using_directive" | "use_declaration") => self.import(node),
+            (Language::JavaScript | Language::TypeScript | Language::Tsx, "variable_declarator") => self.js_require(node),
+            _ => {}
+        }
+    }
+
+    fn add_binding(&mut self, node: Node<'t>, name_f: &str, value_f: &str, func: Option<usize>) {
+        let Some(name_node) = node.child_by_field_name(name_f) else { return };
+        let value = if value_f.is_empty() {
+            // C#: `variable_declarator` has the initializer as an unnamed-field child.
+            let mut c = node.walk();
+            let v = node.named_children(&mut c).filter(|n| *n != name_node).last();
+            v
+        } else {
+            node.child_by_field_name(value_f)
+        };
+        let Some(value) = value else { return };
+        // `a, b = 1, 2` / `a, b := f(), g()`: pair up list elements.
+        let list = |n: Node<'t>| n.kind().ends_with("_list") || n.kind() == "pattern_list" || n.kind() == "tuple";
+        if list(name_node) && list(value) {
+            let mut c1 = name_node.walk();
+            let mut c2 = value.walk();
+            let names: Vec<Node<'t>> = name_node.named_children(&mut c1).collect();
+            let values: Vec<Node<'t>> = value.named_children(&mut c2).collect();
+            if names.len() == values.len() {
+                for (n, v) in names.into_iter().zip(values) {
+                    self.push_binding(node, n, v, func);
+                }
+                return;
+            }
+        }
+        let name_node = if list(name_node) && name_node.named_child_count() == 1 {
+            name_node.named_child(0).unwrap_or(name_node)
+        } else {
+            name_node
+        };
+        let value = if list(value) && value.named_child_count() == 1 { value.named_child(0).unwrap_or(value) } else { value };
+        self.push_binding(node, name_node, value, func);
+    }
+
+    fn push_binding(&mut self, node: Node<'t>, name_node: Node<'t>, value: Node<'t>, func: Option<usize>) {
+        let kind = name_node.kind();
+        let (name, member) = if kind.contains("declarator") || kind.ends_with("pattern") && !kind.contains("list") {
+            match first_identifier(name_node, self.syntax) {
+                Some(id) => (self.text_of(id).to_string(), false),
+                None => return,
+            }
+        } else if in_list(kind, self.syntax.members) || kind == "element_access_expression" {
+            (last_segment(self.text_of(name_node)).to_string(), true)
+        } else {
+            let t = self.text_of(name_node).trim();
+            (t.trim_matches(|c| c == '"' || c == '\'').to_string(), false)
+        };
+        if name.is_empty() || name.len() > 128 {
+            return;
+        }
+        // Keys of object literals and keyed elements name fields, not variables.
+        let member = member || matches!(node.kind(), "pair" | "keyed_element" | "field_initializer" | "element_value_pair");
+        self.bindings.push(Binding { name, value, at: node.start_byte(), node, func, member });
+    }
+
+    /// Spring: `@Value("${k:default}") String alg;` binds `alg` to the placeholder.
+    fn java_value_annotation(&mut self, node: Node<'t>, func: Option<usize>) {
+        let mut c = node.walk();
+        let mut placeholder = None;
+        let mut declarators = Vec::new();
+        for child in node.named_children(&mut c) {
+            if child.kind() == "modifiers" {
+                let mut c2 = child.walk();
+                for m in child.named_children(&mut c2) {
+                    if m.kind() == "annotation"
+                        && m.child_by_field_name("name").is_some_and(|n| self.text_of(n) == "Value")
+                    {
+                        if let Some(args) = m.child_by_field_name("arguments") {
+                            placeholder = args.named_child(0);
+                        }
+                    }
+                }
+            } else if child.kind() == "variable_declarator" {
+                declarators.push(child);
+            }
+        }
+        if let Some(p) = placeholder {
+            for d in declarators {
+                if let Some(n) = d.child_by_field_name("name") {
+                    let name = self.text_of(n).to_string();
+                    self.bindings.push(Binding { name, value: p, at: node.start_byte(), node, func, member: true });
+                }
+            }
+        }
+    }
+
+    fn import(&mut self, node: Node<'t>) {
+        let text = |n: Node<'_>| self.text.get(n.byte_range()).unwrap_or("").to_string();
+        let unquote = |s: String| s.trim_matches(|c| c == '"' || c == '\'' || c == '`').to_string();
+        let mut add = |alias: String, target: String| {
+            if !alias.is_empty() && !target.is_empty() {
+                self.imports.insert(alias, target);
+            }
+        };
+        match (self.lang, node.kind()) {
+            (Language::Python, "import_statement") => {
+                let mut c = node.walk();
+                for n in node.children_by_field_name("name", &mut c) {
+                    if n.kind() == "aliased_import" {
+                        let (Some(name), Some(alias)) = (n.child_by_field_name("name"), n.child_by_field_name("alias")) else { continue };
+                        add(text(alias), text(name));
+                    } else {
+                        let t = text(n);
+                        let head = t.split('.').next().unwrap_or("").to_string();
+                        add(head.clone(), head);
+                    }
+                }
+            }
+            (Language::Python, "import_from_statement") => {
+                let Some(module) = node.child_by_field_name("module_name") else { return };
+                let module = text(module);
+                let mut c = node.walk();
+                for n in node.children_by_field_name("name", &mut c) {
+                    if n.kind() == "aliased_import" {
+                        let (Some(name), Some(alias)) = (n.child_by_field_name("name"), n.child_by_field_name("alias")) else { continue };
+                        add(text(alias), format!("{module}.{}", text(name)));
+                    } else {
+                        let t = text(n);
+                        add(last_segment(&t).to_string(), format!("{module}.{t}"));
+                    }
+                }
+            }
+            (Language::Java, "import_declaration") => {
+                let t = text(node);
+                let path = t.trim_start_matches("import").trim().trim_start_matches("static").trim().trim_end_matches(';').trim();
+                if !path.ends_with('*') {
+                    add(last_segment(path).to_string(), path.to_string());
+                }
+            }
+            (Language::Go, "import_spec") => {
+                let Some(path) = node.child_by_field_name("path") else { return };
+                let path = unquote(text(path));
+                let alias = node
+                    .child_by_field_name("name")
+                    .map(text)
+                    .unwrap_or_else(|| path.rsplit('/').next().unwrap_or(&path).to_string());
+                // A versioned module path (`.../v2`) is imported under its parent's name.
+                let alias = if alias.starts_with('v') && alias[1..].chars().all(|c| c.is_ascii_digit()) && alias.len() > 1 {
+                    path.rsplit('/').nth(1).unwrap_or(&alias).to_string()
+                } else {
+                    alias
+                };
+                add(alias, path);
+            }
+            (Language::JavaScript | Language::TypeScript | Language::Tsx, "import_statement") => {
+                let Some(source) = node.child_by_field_name("source") else { return };
+                let source = unquote(text(source));
+                let mut c = node.walk();
+                for clause in node.named_children(&mut c).filter(|n| n.kind() == "import_clause") {
+                    let mut c2 = clause.walk();
+                    for part in clause.named_children(&mut c2) {
+                        match part.kind() {
+                            "identifier" => add(text(part), source.clone()),
+                            "namespace_import" => {
+                                if let Some(id) = part.named_child(0) {
+                                    add(text(id), source.clone());
+                                }
+                            }
+                            "named_imports" => {
+                                let mut c3 = part.walk();
+                                for spec in part.named_children(&mut c3).filter(|n| n.kind() == "import_specifier") {
+                                    let Some(name) = spec.child_by_field_name("name") else { continue };
+                                    let alias = spec.child_by_field_name("alias").unwrap_or(name);
+                                    add(text(alias), format!("{source}.{}", unquote(text(name))));
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+            }
+            (Language::CSharp, "using_directive") => {
+                if let Some(alias) = node.child_by_field_name("name") {
+                    let mut c = node.walk();
+                    if let Some(target) = node.named_children(&mut c).filter(|n| *n != alias).last() {
+                        add(text(alias), text(target));
+                    }
+                }
+            }
+            (Language::Rust, "use_declaration") => {
+                let text = self.text.get(node.byte_range()).unwrap_or("");
+                for (alias, path) in rust_syn::use_aliases(text) {
+                    add(alias, path);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// `const c = require('crypto')`, `const { createHash: h } = require('crypto')`.
+    fn js_require(&mut self, node: Node<'t>) {
+        let (Some(name), Some(value)) = (node.child_by_field_name("name"), node.child_by_field_name("value")) else { return };
+        if value.kind() != "call_expression" {
+            return;
+        }
+        let Some(f) = value.child_by_field_name("function") else { return };
+        if self.text_of(f) != "require" {
+            return;
+        }
+        let Some(arg) = value.child_by_field_name("arguments").and_then(|a| a.named_child(0)) else { return };
+        let source = self.text_of(arg).trim_matches(|c| c == '"' || c == '\'' || c == '`').to_string();
+        match name.kind() {
+            "identifier" => {
+                self.imports.insert(self.text_of(name).to_string(), source);
+            }
+            "object_pattern" => {
+                let mut c = name.walk();
+                for p in name.named_children(&mut c) {
+                    match p.kind() {
+                        "shorthand_property_identifier_pattern" => {
+                            let t = self.text_of(p).to_string();
+                            self.imports.insert(t.clone(), format!("{source}.{t}"));
+                        }
+                        "pair_pattern" => {
+                            let (Some(k), Some(v)) = (p.child_by_field_name("key"), p.child_by_field_name("value")) else { continue };
+                            self.imports.insert(self.text_of(v).to_string(), format!("{source}.{}", self.text_of(k)));
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The import-qualified, dot-joined name of an expression such as a callee:
+    /// `h.md5` with `import hashlib as h` → `hashlib.md5`; generic arguments
+    /// and whitespace are dropped, and `::`/`->` become `.`.
+    pub fn qualified(&self, node: Node<'_>) -> String {
+        let raw = self.text_of(node);
+        let mut s = String::with_capacity(raw.len());
+        let mut depth = 0usize;
+        for ch in raw.chars() {
+            match ch {
+                '<' => depth += 1,
+                '>' if depth > 0 => depth -= 1,
+                c if depth == 0 && !c.is_whitespace() => s.push(c),
+                _ => {}
+            }
+        }
+        let s = s.replace("::", ".").replace("->", ".").replace("?.", ".");
+        let s = s.trim_start_matches('&').trim_start_matches('*').to_string();
+        let (head, rest) = match s.find('.') {
+            Some(i) => (&s[..i], &s[i..]),
+            None => (s.as_str(), ""),
+        };
+        match self.imports.get(head) {
+            Some(target) => format!("{}{rest}", target.replace("::", ".")),
+            None => s.clone(),
+        }
+    }
+
+    /// Names of the functions/methods enclosing `node`, innermost first.
+    fn enclosing_function(&self, node: Node<'_>) -> Option<&Function<'t>> {
+        self.functions
+            .iter()
+            .filter(|f| f.node.start_byte() <= node.start_byte() && node.end_byte() <= f.node.end_byte())
+            .min_by_key(|f| f.node.end_byte() - f.node.start_byte())
+    }
+
+    pub fn enclosing_function_name(&self, node: Node<'_>) -> Option<String> {
+        self.enclosing_function(node).map(|f| f.name.clone())
+    }
+
+    fn function_index(&self, node: Node<'_>) -> Option<usize> {
+        self.functions
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.node.start_byte() <= node.start_byte() && node.end_byte() <= f.node.end_byte())
+            .min_by_key(|(_, f)| f.node.end_byte() - f.node.start_byte())
+            .map(|(i, _)| i)
+    }
+
+    /// Callee nodes of the calls enclosing `node` (innermost first).
+    pub fn enclosing_callees(&self, node: Node<'t>) -> Vec<Node<'t>> {
+        let mut out = Vec::new();
+        let mut cur = node.parent();
+        let mut budget = 64;
+        while let Some(n) = cur {
+            budget -= 1;
+            if budget == 0 {
+                break;
+            }
+            if let Some(&(_, callee_f, _)) = self.syntax.calls.iter().find(|c| c.0 == n.kind()) {
+                if let Some(c) = n.child_by_field_name(callee_f) {
+                    // Java: include the receiver, `Cipher.getInstance` rather than `getInstance`.
+                    let c = match n.child_by_field_name("object") {
+                        Some(_) => n,
+                        None => c,
+                    };
+                    out.push(c);
+                }
+            } else if n.kind() == "macro_invocation" {
+                if let Some(m) = n.child_by_field_name("macro") {
+                    out.push(m);
+                }
+            }
+            cur = n.parent();
+        }
+        out
+    }
+
+    /// The text of a call's callee for `inside` tests: for Java method calls the
+    /// receiver and name, elsewhere the callee expression.
+    pub fn callee_text(&self, callee: Node<'_>) -> String {
+        if callee.kind() == "method_invocation" {
+            let obj = callee.child_by_field_name("object").map(|o| self.qualified(o));
+            let name = callee.child_by_field_name("name").map(|n| self.text_of(n)).unwrap_or("");
+            return match obj {
+                Some(o) => format!("{o}.{name}"),
+                None => name.to_string(),
+            };
+        }
+        self.qualified(callee)
+    }
+
+    /// Every value `node` may evaluate to (empty if none is known).
+    pub fn eval(&self, node: Node<'t>) -> Vec<Value> {
+        let mut out = Vec::new();
+        self.eval_into(node, 0, &mut out);
+        out.dedup();
+        out
+    }
+
+    fn eval_into(&self, node: Node<'t>, depth: usize, out: &mut Vec<Value>) {
+        if depth > MAX_DEPTH || out.len() >= MAX_VALUES {
+            return;
+        }
+        let kind = node.kind();
+        let s = self.syntax;
+        let here = Origin::Here(node.start_byte(), node.end_byte());
+        if in_list(kind, s.strings) {
+            if let Some(text) = unquote(self.text_of(node)) {
+                self.push_string(text, here, out);
+            }
+        } else if in_list(kind, s.concatenated_strings) {
+            let mut acc = vec![String::new()];
+            let mut c = node.walk();
+            for part in node.named_children(&mut c) {
+                let vals = self.eval(part);
+                if vals.is_empty() {
+                    return;
+                }
+                acc = acc.iter().flat_map(|a| vals.iter().map(move |v| format!("{a}{}", v.text))).take(MAX_VALUES).collect();
+            }
+            for text in acc {
+                self.push_string(text, here.clone(), out);
+            }
+        } else if in_list(kind, s.numbers) {
+            let t = self.text_of(node);
+            if let Some(n) = parse_number(t) {
+                out.push(Value { kind: ValueKind::Num, text: t.to_string(), num: Some(n), origin: here });
+            }
+        } else if in_list(kind, s.booleans) {
+            let t = self.text_of(node);
+            out.push(Value { kind: ValueKind::Bool, text: t.to_string(), num: None, origin: here });
+        } else if in_list(kind, s.identifiers) {
+            let name = self.text_of(node);
+            self.resolve_name(node, name, false, depth, out);
+        } else if in_list(kind, s.members) {
+            let t = self.text_of(node);
+            if self.lang == Language::Rust && kind == "scoped_identifier" || !t.contains('(') {
+                self.resolve_name(node, last_segment(t), true, depth, out);
+            }
+        } else if in_list(kind, s.arrays) || kind == "array_creation_expression" {
+            if let Some(v) = self.array_value(node) {
+                out.push(v);
+            }
+        } else if in_list(kind, s.binaries) {
+            self.eval_binary(node, depth, out);
+        } else if matches!(kind, "parenthesized_expression" | "expression_statement" | "argument" | "equals_value_clause" | "literal_element" | "cast_expression" | "type_cast_expression" | "as_expression" | "non_null_expression" | "reference_expression" | "try_expression" | "await_expression" | "unary_expression" | "element_value_array_initializer") {
+            if let Some(inner) = last_named_child(node) {
+                if kind == "unary_expression" && self.text_of(node).trim_start().starts_with('-') {
+                    let mut tmp = Vec::new();
+                    self.eval_into(inner, depth + 1, &mut tmp);
+                    out.extend(tmp.into_iter().filter_map(|mut v| {
+                        v.num = Some(-v.num?);
+                        v.text = format!("-{}", v.text);
+                        Some(v)
+                    }));
+                } else {
+                    self.eval_into(inner, depth + 1, out);
+                }
+            }
+        } else if kind == "macro_invocation" {
+            if let Some(v) = rust_syn::macro_literal(self.text_of(node)) {
+                self.push_string(v, here, out);
+            }
+        } else if kind == "preproc_arg" {
+            // `#define KEY "..."`: the macro body is raw text; read it as a literal.
+            let t = self.text_of(node).trim();
+            if let Some(n) = parse_number(t) {
+                out.push(Value { kind: ValueKind::Num, text: t.to_string(), num: Some(n), origin: here });
+            } else if t.starts_with('"') {
+                if let Some(text) = unquote(t) {
+                    out.push(Value { kind: ValueKind::Str, text, num: None, origin: here });
+                }
+            }
+        } else if kind == "type_conversion_expression" || kind == "conversion_expression" {
+            if let Some(op) = node.child_by_field_name("operand") {
+                self.eval_into(op, depth + 1, out);
+            }
+        } else if s.calls.iter().any(|c| c.0 == kind) {
+            self.eval_call(node, depth, out);
+        } else if kind == "composite_literal" {
+            if let Some(v) = self.array_value(node) {
+                out.push(v);
+            }
+        }
+    }
+
+    fn push_string(&self, text: String, origin: Origin, out: &mut Vec<Value>) {
+        // `${key:default}` placeholders (Spring, many config systems).
+        if let Some(resolved) = self.props.placeholder(&text) {
+            out.push(resolved);
+            return;
+        }
+        out.push(Value { kind: ValueKind::Str, text, num: None, origin });
+    }
+
+    fn array_value(&self, node: Node<'t>) -> Option<Value> {
+        let here = Origin::Here(node.start_byte(), node.end_byte());
+        let text = self.text_of(node);
+        // `new byte[16]` / `new byte[n]` without an initializer: all zeros.
+        if matches!(node.kind(), "array_creation_expression") && !text.contains('{') {
+            let len = text.rsplit('[').next().and_then(|t| t.trim_end_matches(']').trim().parse().ok()).unwrap_or(0);
+            return Some(Value { kind: ValueKind::Array { zero: true, len }, text: text.to_string(), num: None, origin: here });
+        }
+        let mut elems = 0usize;
+        let mut zero = true;
+        let mut cursor = node.walk();
+        let mut stack = vec![node];
+        let mut budget = 4096;
+        while let Some(n) = stack.pop() {
+            budget -= 1;
+            if budget == 0 {
+                return None;
+            }
+            let k = n.kind();
+            if in_list(k, self.syntax.numbers) {
+                elems += 1;
+                zero &= parse_number(self.text_of(n)) == Some(0.0);
+            } else if in_list(k, self.syntax.strings) {
+                elems += 1;
+                zero = false;
+            } else if in_list(k, self.syntax.identifiers) && n.parent().is_some_and(|p| p.kind() != "type_identifier") {
+                // A named element (`KEY_BYTE`) is not literal unless it resolves.
+                let vals = self.eval(n);
+                if vals.is_empty() {
+                    return None;
+                }
+                elems += 1;
+                zero &= vals.iter().all(|v| v.num == Some(0.0));
+            } else if s_is_call(self.syntax, k) {
+                return None;
+            } else {
+                for child in n.named_children(&mut cursor) {
+                    if !k.contains("type") || child.kind().contains("literal") || child.kind().contains("initializer") {
+                        stack.push(child);
+                    }
+                }
+            }
+        }
+        (elems > 0).then(|| Value { kind: ValueKind::Array { zero, len: elems }, text: text.to_string(), num: None, origin: here })
+    }
+
+    fn eval_binary(&self, node: Node<'t>, depth: usize, out: &mut Vec<Value>) {
+        let (Some(l), Some(r)) = (node.child_by_field_name("left"), node.child_by_field_name("right")) else { return };
+        let op = node.child_by_field_name("operator").map(|o| self.text_of(o)).unwrap_or_else(|| {
+            let t = self.text_of(node);
+            let start = l.end_byte() - node.start_byte();
+            let end = r.start_byte() - node.start_byte();
+            t.get(start..end).unwrap_or("").trim()
+        });
+        let mut lv = Vec::new();
+        let mut rv = Vec::new();
+        self.eval_into(l, depth + 1, &mut lv);
+        self.eval_into(r, depth + 1, &mut rv);
+        let here = Origin::Here(node.start_byte(), node.end_byte());
+        for a in &lv {
+            for b in &rv {
+                if out.len() >= MAX_VALUES {
+                    return;
+                }
+                match (op, a.num, b.num) {
+                    ("+", Some(x), Some(y)) => out.push(num_value(x + y, here.clone())),
+                    ("-", Some(x), Some(y)) => out.push(num_value(x - y, here.clone())),
+                    ("*", Some(x), Some(y)) => out.push(num_value(x * y, here.clone())),
+                    ("/", Some(x), Some(y)) if y != 0.0 => out.push(num_value((x / y).trunc(), here.clone())),
+                    ("<<", Some(x), Some(y)) if y < 64.0 => out.push(num_value(x * 2f64.powi(y as i32), here.clone())),
+                    ("+", _, _) if a.kind == ValueKind::Str || b.kind == ValueKind::Str => out.push(Value {
+                        kind: ValueKind::Str,
+                        text: format!("{}{}", a.text, b.text),
+                        num: None,
+                        origin: here.clone(),
+                    }),
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    fn eval_call(&self, node: Node<'t>, depth: usize, out: &mut Vec<Value>) {
+        let Some(&(_, callee_f, args_f)) = self.syntax.calls.iter().find(|c| c.0 == node.kind()) else { return };
+        let Some(callee) = node.child_by_field_name(callee_f) else { return };
+        let args: Vec<Node<'t>> = node
+            .child_by_field_name(args_f)
+            .map(|a| {
+                let mut c = a.walk();
+                a.named_children(&mut c).filter(|n| !self.syntax.comments.contains(&n.kind())).collect()
+            })
+            .unwrap_or_default();
+        let receiver = node.child_by_field_name("object").or_else(|| {
+            ["operand", "object", "value", "expression"].iter().find_map(|f| callee.child_by_field_name(f))
+        });
+        let name = self.text_of(callee);
+        let method = last_segment(name);
+        let qualified = self.qualified(callee);
+
+        // Configuration lookups resolve against the scanned tree's properties files.
+        if matches!(method, "getProperty" | "getRequiredProperty" | "getString" | "getenv_or_default") {
+            let key = args.first().map(|a| self.eval(*a)).unwrap_or_default();
+            let default = args.get(1).map(|a| self.eval(*a)).unwrap_or_default();
+            if let Some(k) = key.first() {
+                if let Some(v) = self.props.lookup(&k.text) {
+                    out.push(v);
+                    return;
+                }
+            }
+            out.extend(default);
+            return;
+        }
+        // Conversions and decoders whose result is derived from their argument.
+        if is_arg_transparent(method, &qualified) {
+            if let Some(a) = args.first() {
+                self.eval_into(*a, depth + 1, out);
+                return;
+            }
+        }
+        // Methods whose result is derived from their receiver: `"k".getBytes()`, `b"k".to_vec()`.
+        if is_receiver_transparent(method) {
+            if let Some(r) = receiver {
+                self.eval_into(r, depth + 1, out);
+                return;
+            }
+        }
+        // Go `[]byte("k")` is a call whose callee is a type.
+        if callee.kind().contains("type") && args.len() == 1 {
+            self.eval_into(args[0], depth + 1, out);
+            return;
+        }
+        // A same-file helper that returns literals.
+        if args.is_empty() || self.lang != Language::Java {
+            for f in self.functions.iter().filter(|f| f.name == method) {
+                if f.node.start_byte() <= node.start_byte() && node.end_byte() <= f.node.end_byte() {
+                    continue; // recursion
+                }
+                self.returns_of(f.node, depth, out);
+            }
+        }
+    }
+
+    fn returns_of(&self, func: Node<'t>, depth: usize, out: &mut Vec<Value>) {
+        let mut stack = vec![func];
+        let mut cursor = func.walk();
+        let mut budget = 20_000;
+        while let Some(n) = stack.pop() {
+            budget -= 1;
+            if budget == 0 {
+                return;
+            }
+            if in_list(n.kind(), self.syntax.returns) {
+                if let Some(v) = n.named_child(0) {
+                    self.eval_into(v, depth + 1, out);
+                }
+                continue;
+            }
+            if n != func && self.syntax.functions.iter().any(|f| f.0 == n.kind()) {
+                continue;
+            }
+            stack.extend(n.named_children(&mut cursor));
+        }
+        // Expression-bodied functions (Rust blocks ending in an expression, arrow bodies).
+        if let Some(body) = func.child_by_field_name("body") {
+            if let Some(last) = last_named_child(body) {
+                if !last.kind().ends_with("statement") && !in_list(last.kind(), self.syntax.returns) && last.kind() != "let_declaration" {
+                    if body.kind() == "block" && self.lang == Language::Rust || body.kind() == "arrow_expression_clause" {
+                        self.eval_into(last, depth + 1, out);
+                    }
+                }
+            }
+        }
+    }
+
+    fn resolve_name(&self, use_node: Node<'t>, name: &str, member: bool, depth: usize, out: &mut Vec<Value>) {
+        if name.is_empty() {
+            return;
+        }
+        let func = self.function_index(use_node);
+        let at = use_node.start_byte();
+        // A binding whose own value contains the use (`k = k + x`) is not a reaching definition of it.
+        let usable = |b: &Binding<'t>| b.name == name && !(b.value.start_byte() <= at && at < b.value.end_byte());
+        if !member {
+            let mut local: Vec<&Binding<'t>> = self.bindings.iter().filter(|b| usable(b) && b.func == func && func.is_some() && b.at < at && !b.member).collect();
+            local.sort_by_key(|b| b.at);
+            // The last assignment before the use reaches it; earlier ones do too
+            // when the later ones sit in branches that do not contain the use.
+            let mut reaching = Vec::new();
+            for b in local.iter().rev() {
+                reaching.push(*b);
+                if !self.in_branch_without(b.node, use_node) {
+                    break;
+                }
+            }
+            if !reaching.is_empty() {
+                for b in reaching.into_iter().rev() {
+                    self.eval_into(b.value, depth + 1, out);
+                }
+                return;
+            }
+            // A parameter: the literal arguments of same-file call sites.
+            if let Some(fi) = func {
+                let f = &self.functions[fi];
+                if let Some(pos) = f.params.iter().position(|p| p == name) {
+                    let before = out.len();
+                    self.call_site_args(f, pos, depth, out);
+                    if out.len() > before {
+                        return;
+                    }
+                    // A default value (`def f(n=1024)`) was recorded as a binding.
+                }
+            }
+        }
+        // File-level constants, statics, fields and member assignments.
+        let visible: Vec<&Binding<'t>> = self
+            .bindings
+            .iter()
+            .filter(|b| usable(b) && (b.func.is_none() || b.member || self.is_constructor(b.func)))
+            .collect();
+        for b in visible {
+            self.eval_into(b.value, depth + 1, out);
+        }
+    }
+
+    fn is_constructor(&self, func: Option<usize>) -> bool {
+        func.is_some_and(|i| matches!(self.functions[i].name.as_str(), "__init__" | "constructor" | "new" | "init"))
+            || func.is_some_and(|i| self.functions[i].node.kind() == "constructor_declaration")
+    }
+
+    /// Whether `def` sits in a conditional branch that does not also contain `use_node`.
+    fn in_branch_without(&self, def: Node<'t>, use_node: Node<'t>) -> bool {
+        let mut cur = def.parent();
+        let mut budget = 64;
+        while let Some(n) = cur {
+            budget -= 1;
+            if budget == 0 || self.syntax.functions.iter().any(|f| f.0 == n.kind()) {
+                return false;
+            }
+            if in_list(n.kind(), self.syntax.branches) || n.kind() == "block" && n.parent().is_some_and(|p| in_list(p.kind(), self.syntax.branches)) {
+                let contains = n.start_byte() <= use_node.start_byte() && use_node.end_byte() <= n.end_byte();
+                if !contains {
+                    return true;
+                }
+            }
+            cur = n.parent();
+        }
+        false
+    }
+
+    fn call_site_args(&self, f: &Function<'t>, pos: usize, depth: usize, out: &mut Vec<Value>) {
+        let skip_self = matches!(f.params.first().map(String::as_str), Some("self" | "cls"));
+        for call in &self.calls {
+            let Some(&(_, callee_f, args_f)) = self.syntax.calls.iter().find(|c| c.0 == call.kind()) else { continue };
+            let Some(callee) = call.child_by_field_name(callee_f) else { continue };
+            if last_segment(self.text_of(callee)) != f.name {
+                continue;
+            }
+            let Some(args) = call.child_by_field_name(args_f) else { continue };
+            let mut c = args.walk();
+            let args: Vec<Node<'t>> = args.named_children(&mut c).filter(|n| !self.syntax.comments.contains(&n.kind())).collect();
+            // Keyword argument by name first (Python `f(bits=512)`).
+            let pname = &f.params[pos];
+            if let Some(kw) = args.iter().find(|a| {
+                a.kind() == "keyword_argument" && a.child_by_field_name("name").is_some_and(|n| self.text_of(n) == pname)
+            }) {
+                if let Some(v) = kw.child_by_field_name("value") {
+                    self.eval_into(v, depth + 1, out);
+                }
+                continue;
+            }
+            let idx = if skip_self && self.text_of(callee).contains('.') { pos.checked_sub(1) } else { Some(pos) };
+            if let Some(a) = idx.and_then(|i| args.get(i)) {
+                if a.kind() != "keyword_argument" {
+                    self.eval_into(*a, depth + 1, out);
+                }
+            }
+        }
+    }
+}
+
+fn s_is_call(syntax: &Syntax, kind: &str) -> bool {
+    syntax.calls.iter().any(|c| c.0 == kind)
+}
+
+fn last_named_child(node: Node<'_>) -> Option<Node<'_>> {
+    let n = node.named_child_count();
+    (n > 0).then(|| node.named_child(n - 1)).flatten()
+}
+
+fn num_value(n: f64, origin: Origin) -> Value {
+    Value { kind: ValueKind::Num, text: format!("{n}"), num: Some(n), origin }
+}
+
+fn is_arg_transparent(method: &str, qualified: &str) -> bool {
+    const METHODS: &[&str] = &[
+        "fromhex", "unhexlify", "a2b_hex", "b64decode", "b32decode", "urlsafe_b64decode", "standard_b64decode",
+        "decodestring", "DecodeString", "FromBase64String", "FromHexString", "parseHexBinary", "decodeHex",
+        "decodeBase64", "hexStringToByteArray", "from", "bytes", "bytearray", "decode", "GetBytes", "from_slice",
+        "new_from_slice", "clone_from_slice", "copy_from_slice", "from_hex", "Vec", "String", "valueOf", "copyOf",
+        "toCharArray", "str", "encode", "u8", "Uint8Array", "TextEncoder", "parse", "from_utf8", "to_vec",
+        "from_base64", "b64", "unquote", "hex",
+    ];
+    METHODS.contains(&method)
+        || qualified.ends_with("Base64.getDecoder().decode")
+        || qualified.ends_with("Encoding.UTF8.GetBytes")
+        || qualified.ends_with("Encoding.ASCII.GetBytes")
+}
+
+fn is_receiver_transparent(method: &str) -> bool {
+    const METHODS: &[&str] = &[
+        "getBytes", "encode", "as_bytes", "to_vec", "into", "to_string", "to_owned", "as_ref", "clone",
+        "toByteArray", "ToArray", "unwrap", "expect", "as_slice", "toCharArray", "into_bytes", "bytes",
+        "strip", "trim", "ToCharArray", "as_str",
+    ];
+    METHODS.contains(&method)
+}
+
+/// The content of a string literal, or `None` if it interpolates values.
+pub fn unquote(raw: &str) -> Option<String> {
+    let raw = raw.trim();
+    let quote_at = raw.find(['"', '\'', '`'])?;
+    let prefix = &raw[..quote_at];
+    if !prefix.chars().all(|c| c.is_ascii_alphanumeric() || c == '@' || c == '$' || c == '#') || prefix.len() > 3 {
+        return None;
+    }
+    let interpolating = prefix.contains(['f', 'F', '$']);
+    let body = &raw[quote_at..];
+    let verbatim = prefix.contains('@') || prefix.contains('r') || prefix.contains('R');
+    let inner = if body.starts_with("\"\"\"") || body.starts_with("'''") {
+        body.get(3..body.len().saturating_sub(3))?
+    } else if prefix.contains('R') && body.starts_with('"') {
+        // C++ raw string R"delim( ... )delim"
+        let open = body.find('(')?;
+        let close = body.rfind(')')?;
+        body.get(open + 1..close)?
+    } else {
+        let body = body.trim_end_matches('#');
+        body.get(1..body.len().saturating_sub(1))?
+    };
+    if interpolating && inner.contains('{') {
+        return None;
+    }
+    if body.starts_with('`') && inner.contains("${") {
+        return None;
+    }
+    if verbatim {
+        return Some(inner.replace("\"\"", "\""));
+    }
+    Some(unescape(inner))
+}
+
+fn unescape(s: &str) -> String {
+    if !s.contains('\\') {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('t') => out.push('\t'),
+            Some('r') => out.push('\r'),
+            Some('0') => out.push('\0'),
+            Some('x') => {
+                let h: String = chars.by_ref().take(2).collect();
+                match u8::from_str_radix(&h, 16) {
+                    Ok(b) => out.push(b as char),
+                    Err(_) => {
+                        out.push_str("\\x");
+                        out.push_str(&h);
+                    }
+                }
+            }
+            Some(o) => out.push(o),
+            None => out.push('\\'),
+        }
+    }
+    out
+}
+
+/// Parses an integer or float literal in any of the nine languages' spellings.
+pub fn parse_number(raw: &str) -> Option<f64> {
+    let t: String = raw.trim().chars().filter(|&c| c != '_' && c != '\'').collect();
+    let lower = t.to_ascii_lowercase();
+    let (digits, radix) = if let Some(h) = lower.strip_prefix("0x") {
+        (h.to_string(), 16)
+    } else if let Some(b) = lower.strip_prefix("0b") {
+        (b.to_string(), 2)
+    } else if let Some(o) = lower.strip_prefix("0o") {
+        (o.to_string(), 8)
+    } else {
+        (lower.clone(), 10)
+    };
+    let valid: String = digits
+        .chars()
+        .take_while(|c| c.is_digit(radix) || (radix == 10 && (*c == '.' || *c == 'e')))
+        .collect();
+    if valid.is_empty() {
+        return None;
+    }
+    if radix == 10 {
+        valid.parse().ok()
+    } else {
+        u128::from_str_radix(&valid, radix).ok().map(|v| v as f64)
+    }
+}
+
+/// Shannon entropy in bits per character.
+pub fn entropy(s: &str) -> f64 {
+    let mut counts: HashMap<char, usize> = HashMap::new();
+    let mut n = 0usize;
+    for c in s.chars() {
+        *counts.entry(c).or_default() += 1;
+        n += 1;
+    }
+    if n == 0 {
+        return 0.0;
+    }
+    counts.values().map(|&k| {
+        let p = k as f64 / n as f64;
+        -p * p.log2()
+    }).sum()
+}
+
+/// A value that is obviously not a real secret: empty, a template, an
+/// instruction to the reader, or one character repeated.
+pub fn is_placeholder(v: &str) -> bool {
+    let t = v.trim();
+    if t.len() < 4 {
+        return true;
+    }
+    let lower = t.to_ascii_lowercase();
+    let first = lower.chars().next().unwrap_or(' ');
+    if lower.chars().all(|c| c == first) {
+        return true;
+    }
+    const WORDS: &[&str] = &[
+        "changeme", "change_me", "change-me", "changeit", "placeholder", "example", "dummy", "todo", "fixme",
+        "replace_me", "replaceme", "insert_key_here", "none", "null", "undefined",
+    ];
+    if WORDS.contains(&lower.as_str()) {
+        return true;
+    }
+    let templated = (t.starts_with('<') && t.ends_with('>'))
+        || t.starts_with("${")
+        || t.starts_with("{{")
+        || t.starts_with("%(")
+        || t.starts_with("$(")
+        || t.starts_with('%') && t.ends_with('%')
+        || lower.starts_with("your")
+        || lower.starts_with("xxxx")
+        || lower.contains("<your")
+        || lower.starts_with("example")
+        || lower.starts_with("changeme")
+        || lower.contains("replace-with")
+        || lower.contains("replace_with");
+    templated
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unquotes_every_spelling() {
+        assert_eq!(unquote("\"abc\"").as_deref(), Some("abc"));
+        assert_eq!(unquote("b'k\\x01'").as_deref(), Some("k\u{1}"));
+        assert_eq!(unquote("r#\"a\"b\"#").as_deref(), Some("a\"b"));
+        assert_eq!(unquote("@\"a\"\"b\"").as_deref(), Some("a\"b"));
+        assert_eq!(unquote("`raw`").as_deref(), Some("raw"));
+        assert_eq!(unquote("'''x'''").as_deref(), Some("x"));
+        assert_eq!(unquote("f\"{x}\""), None);
+        assert_eq!(unquote("`a${x}`"), None);
+        assert_eq!(unquote("R\"(a\"b)\"").as_deref(), Some("a\"b"));
+    }
+
+    #[test]
+    fn numbers() {
+        assert_eq!(parse_number("2_048"), Some(2048.0));
+        assert_eq!(parse_number("0x10"), Some(16.0));
+        assert_eq!(parse_number("1024L"), Some(1024.0));
+        assert_eq!(parse_number("512u32"), Some(512.0));
+        assert_eq!(parse_number("abc"), None);
+    }
+
+    #[test]
+    fn placeholders_and_entropy() {
+        assert!(is_placeholder("changeme"));
+        assert!(is_placeholder("<your-key>"));
+        assert!(is_placeholder("${API_KEY}"));
+        assert!(is_placeholder("xxxxxxxx"));
+        assert!(is_placeholder(""));
+        assert!(!is_placeholder("s3cr3t-k3y-2019"));
+        assert!(entropy("aaaa") < 0.1);
+        assert!(entropy("q8Zr2LmX0vT5bN7w") > 3.5);
+    }
+}

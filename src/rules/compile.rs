@@ -1,0 +1,415 @@
+//! Compilation of a [`RuleFile`] into a [`Rule`]: queries and regexes are
+//! compiled once, captures are bound to indices, and every inconsistency is
+//! reported against the line of the rule file it comes from.
+
+use std::fmt;
+
+use miette::{NamedSource, SourceSpan};
+use regex::Regex;
+use serde_saphyr::{Location, Spanned};
+
+use super::file::{ConstraintFile, LangMatch, RuleFile};
+use super::{Rule, RuleError, RuleSource, CATEGORIES};
+use crate::lang::Language;
+
+/// What a matcher applies to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Target {
+    Lang(Language),
+    /// Every text file, whatever its language (regex matchers only).
+    Any,
+}
+
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Target::Lang(l) => f.write_str(l.name()),
+            Target::Any => f.write_str("any"),
+        }
+    }
+}
+
+pub enum Pattern {
+    Query(tree_sitter::Query),
+    Regex(Regex),
+}
+
+/// One language's way of finding a rule's pattern.
+pub struct Matcher {
+    pub target: Target,
+    pub prefilter: Vec<String>,
+    pub prefilter_also: Vec<String>,
+    pub pattern: Pattern,
+    pub capture_names: Vec<String>,
+    pub focus: usize,
+    pub constraints: Vec<Constraint>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum CmpOp {
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Eq,
+    Ne,
+}
+
+impl CmpOp {
+    pub fn holds(self, a: f64, b: f64) -> bool {
+        match self {
+            CmpOp::Lt => a < b,
+            CmpOp::Le => a <= b,
+            CmpOp::Gt => a > b,
+            CmpOp::Ge => a >= b,
+            CmpOp::Eq => a == b,
+            CmpOp::Ne => a != b,
+        }
+    }
+}
+
+/// A compiled `where:` entry.
+pub struct Constraint {
+    pub capture: usize,
+    pub resolve: bool,
+    pub regex: Option<Regex>,
+    pub not_regex: Option<Regex>,
+    pub qualified: Option<Regex>,
+    pub compare: Option<(CmpOp, f64)>,
+    pub inside: Option<Regex>,
+    pub not_inside: Option<Regex>,
+    pub context: Option<Regex>,
+    pub not_context: Option<Regex>,
+    pub literal: bool,
+    pub secret: bool,
+    pub entropy: Option<f64>,
+}
+
+/// Collects errors for one rule file.
+struct Ctx<'a> {
+    src: &'a RuleSource,
+    errors: Vec<RuleError>,
+}
+
+impl Ctx<'_> {
+    fn at(&mut self, loc: Location, message: impl Into<String>, help: Option<&str>) {
+        let offset = location_offset(&self.src.text, loc);
+        let len = token_len(&self.src.text, offset);
+        self.errors.push(RuleError {
+            message: message.into(),
+            src: NamedSource::new(&self.src.origin, self.src.text.clone()),
+            span: SourceSpan::new(offset.into(), len),
+            label: "here".into(),
+            help: help.map(str::to_string),
+        });
+    }
+}
+
+/// Byte offset of a YAML location (line/column are 1-based, in characters).
+fn location_offset(text: &str, loc: Location) -> usize {
+    if let Some(b) = loc.span().byte_offset() {
+        return (b as usize).min(text.len());
+    }
+    let line = loc.line().max(1) as usize;
+    let start: usize = text.split_inclusive('\n').take(line - 1).map(str::len).sum();
+    let col = loc.column().max(1) as usize - 1;
+    let line_text = &text[start.min(text.len())..];
+    start + line_text.char_indices().nth(col).map_or(0, |(i, _)| i)
+}
+
+fn token_len(text: &str, offset: usize) -> usize {
+    text[offset.min(text.len())..].find(['\n', '\r']).unwrap_or(text.len() - offset.min(text.len())).max(1)
+}
+
+/// Compiles one rule file; returns every problem found.
+pub fn compile_rule(src: &RuleSource) -> Result<Rule, Vec<RuleError>> {
+    let mut cx = Ctx { src, errors: Vec::new() };
+    let file: RuleFile = match serde_saphyr::from_str(&src.text) {
+        Ok(f) => f,
+        Err(e) => {
+            let loc = e.location().unwrap_or(Location::UNKNOWN);
+            let msg = e.to_string();
+            let first = msg.lines().next().unwrap_or("invalid rule file").to_string();
+            cx.at(loc, format!("{}: {first}", src.origin), Some("check the field names and types against rules/README.md"));
+            return Err(cx.errors);
+        }
+    };
+
+    if *file.id.value != *src.stem {
+        cx.at(file.id.referenced, format!("rule id `{}` does not match its file name `{}`", file.id.value, src.stem), Some("name the file `<id>.yaml`"));
+    }
+    let id_ok = Regex::new("^[a-z0-9]+(-[a-z0-9]+)*$").unwrap();
+    if !id_ok.is_match(&file.id.value) {
+        cx.at(file.id.referenced, format!("rule id `{}` is not kebab-case", file.id.value), None);
+    }
+    if !CATEGORIES.contains(&file.category.value.as_str()) {
+        cx.at(file.category.referenced, format!("unknown category `{}`", file.category.value), Some("use one of weak-crypto, hardcoded-key, key-escrow"));
+    }
+    let cwe_ok = Regex::new(r"^CWE-[1-9][0-9]*$").unwrap();
+    if file.cwe.value.is_empty() {
+        cx.at(file.cwe.referenced, "at least one CWE is required", None);
+    }
+    for c in &file.cwe.value {
+        if !cwe_ok.is_match(&c.value) {
+            cx.at(c.referenced, format!("`{}` is not a CWE id", c.value), Some("write CWE ids as `CWE-327`"));
+        }
+    }
+    if file.references.value.is_empty() {
+        cx.at(file.references.referenced, "at least one reference is required", None);
+    }
+    let placeholders: Vec<String> = placeholder_names(&file.message.value);
+
+    let mut matchers = Vec::new();
+    let mut covered: Vec<Target> = Vec::new();
+    for (key, lm) in &file.languages.value {
+        let Some(targets) = parse_targets(key) else {
+            cx.at(lm.referenced, format!("unknown language `{key}`"), Some("use rust, python, go, java, javascript, typescript, tsx, c, cpp, csharp or any (comma-separated)"));
+            continue;
+        };
+        for target in targets {
+            if let Some(m) = compile_matcher(&mut cx, target, &lm.value, lm.referenced, &placeholders) {
+                covered.push(target);
+                matchers.push(m);
+            }
+        }
+    }
+
+    let mut tests = Vec::new();
+    let mut tested: Vec<Target> = Vec::new();
+    for (key, t) in file.tests.value {
+        let Some(targets) = parse_targets(&key) else {
+            cx.at(t.referenced, format!("unknown language `{key}` in tests"), None);
+            continue;
+        };
+        for tg in &targets {
+            if !covered.contains(tg) && !cx.errors.iter().any(|_| true) {
+                cx.at(t.referenced, format!("tests for `{tg}`, which has no matcher"), None);
+            }
+        }
+        if t.value.matches.is_empty() || t.value.no_match.is_empty() {
+            cx.at(t.referenced, format!("tests for `{key}` need at least one `match` and one `no_match` example"), None);
+        }
+        tested.extend(targets.iter().copied());
+        tests.push((targets, t.value));
+    }
+    for target in &covered {
+        if !tested.contains(target) {
+            cx.at(file.tests.referenced, format!("language `{target}` has a matcher but no tests"), Some("add `match` and `no_match` examples for it under `tests:`"));
+        }
+    }
+
+    if !cx.errors.is_empty() {
+        return Err(cx.errors);
+    }
+    Ok(Rule {
+        id: file.id.value,
+        pack: src.pack.clone(),
+        title: file.title,
+        message: file.message.value,
+        help: file.help,
+        severity: file.severity,
+        confidence: file.confidence,
+        category: file.category.value,
+        cwe: file.cwe.value.into_iter().map(|c| c.value).collect(),
+        references: file.references.value,
+        description: file.description,
+        skip_in_tests: file.skip_in_tests,
+        inventory: file.inventory.into_iter().collect(),
+        matchers,
+        tests,
+        origin: src.origin.clone(),
+    })
+}
+
+fn parse_targets(key: &str) -> Option<Vec<Target>> {
+    let mut out = Vec::new();
+    for part in key.split(',').map(str::trim) {
+        if part == "any" {
+            out.push(Target::Any);
+        } else {
+            out.extend(Language::from_rule_key(part)?.into_iter().map(Target::Lang));
+        }
+    }
+    (!out.is_empty()).then_some(out)
+}
+
+/// `{name}` placeholders in a message (`{{` escapes a brace).
+pub(crate) fn placeholder_names(message: &str) -> Vec<String> {
+    let re = Regex::new(r"\{([A-Za-z_][A-Za-z0-9_]*)\}").unwrap();
+    re.captures_iter(message).map(|c| c[1].to_string()).collect()
+}
+
+fn compile_matcher(
+    cx: &mut Ctx<'_>,
+    target: Target,
+    lm: &LangMatch,
+    at: Location,
+    placeholders: &[String],
+) -> Option<Matcher> {
+    let errors_before = cx.errors.len();
+    if lm.prefilter.value.is_empty() || lm.prefilter.value.iter().any(|l| l.trim().len() < 2) {
+        cx.at(lm.prefilter.referenced, "`prefilter` needs at least one literal of two or more characters", Some("list literals a matching file must contain, e.g. [MODE_ECB]"));
+    }
+    let (pattern, capture_names) = match (&lm.query, &lm.regex, target) {
+        (Some(q), None, Target::Lang(lang)) => match tree_sitter::Query::new(&lang.grammar(), &q.value) {
+            Ok(query) => {
+                let names: Vec<String> = query.capture_names().iter().map(|s| s.to_string()).collect();
+                (Pattern::Query(query), names)
+            }
+            Err(e) => {
+                let offset = query_error_offset(&cx.src.text, q, e.row);
+                let loc_text = format!("query does not compile for {lang}: {:?} error: {}", e.kind, e.message.lines().next().unwrap_or(""));
+                let len = token_len(&cx.src.text, offset);
+                cx.errors.push(RuleError {
+                    message: loc_text,
+                    src: NamedSource::new(&cx.src.origin, cx.src.text.clone()),
+                    span: SourceSpan::new(offset.into(), len),
+                    label: "in this line of the query".into(),
+                    help: Some("node and field names must exist in the grammar of every language this key lists".into()),
+                });
+                return None;
+            }
+        },
+        (None, Some(r), _) => match Regex::new(&r.value) {
+            Ok(re) => {
+                let names: Vec<String> = re.capture_names().enumerate().map(|(i, n)| n.map_or_else(|| i.to_string(), str::to_string)).collect();
+                (Pattern::Regex(re), names)
+            }
+            Err(e) => {
+                cx.at(r.referenced, format!("regex does not compile: {}", e.to_string().lines().last().unwrap_or("")), None);
+                return None;
+            }
+        },
+        (Some(_), None, Target::Any) => {
+            cx.at(at, "`any` matchers need a `regex`, not a `query`", None);
+            return None;
+        }
+        _ => {
+            cx.at(at, "give exactly one of `query` or `regex`", None);
+            return None;
+        }
+    };
+    let index_of = |name: &str| capture_names.iter().position(|n| n == name);
+    for p in placeholders {
+        if index_of(p).is_none() {
+            cx.at(at, format!("message placeholder `{{{p}}}` is not a capture of the {target} matcher"), Some("capture it in the query (`@name`) or the regex (`(?P<name>..)`)"));
+        }
+    }
+    let focus = match &lm.focus {
+        Some(f) => index_of(&f.value).unwrap_or_else(|| {
+            cx.at(f.referenced, format!("focus capture `{}` does not exist", f.value), None);
+            0
+        }),
+        None => match &lm.regex {
+            Some(_) => 0,
+            None => 0,
+        },
+    };
+    let mut constraints = Vec::new();
+    for c in &lm.constraints {
+        if let Some(k) = compile_constraint(cx, &c.value, c.referenced, &index_of) {
+            constraints.push(k);
+        }
+    }
+    if cx.errors.len() > errors_before {
+        return None;
+    }
+    Some(Matcher {
+        target,
+        prefilter: lm.prefilter.value.clone(),
+        prefilter_also: lm.prefilter_also.clone(),
+        pattern,
+        capture_names,
+        focus,
+        constraints,
+    })
+}
+
+fn query_error_offset(text: &str, q: &Spanned<String>, row: usize) -> usize {
+    let start = location_offset(text, q.referenced);
+    let wanted = q.value.lines().nth(row).unwrap_or("").trim();
+    if !wanted.is_empty() {
+        if let Some(i) = text[start..].find(wanted) {
+            return start + i;
+        }
+    }
+    start
+}
+
+fn compile_constraint(
+    cx: &mut Ctx<'_>,
+    c: &ConstraintFile,
+    at: Location,
+    index_of: &dyn Fn(&str) -> Option<usize>,
+) -> Option<Constraint> {
+    let Some(capture) = index_of(&c.capture) else {
+        cx.at(at, format!("`where` names capture `{}`, which the pattern does not define", c.capture), None);
+        return None;
+    };
+    let mut re = |field: &str, v: &Option<String>| -> Option<Regex> {
+        let s = v.as_ref()?;
+        match Regex::new(s) {
+            Ok(r) => Some(r),
+            Err(e) => {
+                cx.at(at, format!("`{field}` regex does not compile: {}", e.to_string().lines().last().unwrap_or("")), None);
+                None
+            }
+        }
+    };
+    let regex = re("regex", &c.regex);
+    let not_regex = re("not_regex", &c.not_regex);
+    let qualified = re("qualified", &c.qualified);
+    let inside = re("inside", &c.inside);
+    let not_inside = re("not_inside", &c.not_inside);
+    let context = re("context", &c.context);
+    let not_context = re("not_context", &c.not_context);
+    let compare = match &c.compare {
+        None => None,
+        Some(s) => match parse_compare(s) {
+            Some(v) => Some(v),
+            None => {
+                cx.at(at, format!("`compare: {s}` is not `<op> <number>`"), Some("write e.g. `< 2048` or `>= 10`"));
+                return None;
+            }
+        },
+    };
+    Some(Constraint {
+        capture,
+        resolve: c.resolve || c.secret || c.literal || compare.is_some(),
+        regex,
+        not_regex,
+        qualified,
+        compare,
+        inside,
+        not_inside,
+        context,
+        not_context,
+        literal: c.literal,
+        secret: c.secret,
+        entropy: c.entropy,
+    })
+}
+
+fn parse_compare(s: &str) -> Option<(CmpOp, f64)> {
+    let s = s.trim();
+    let ops = [("<=", CmpOp::Le), (">=", CmpOp::Ge), ("==", CmpOp::Eq), ("!=", CmpOp::Ne), ("<", CmpOp::Lt), (">", CmpOp::Gt)];
+    let (op, rest) = ops.iter().find_map(|(t, op)| s.strip_prefix(t).map(|r| (*op, r)))?;
+    Some((op, rest.trim().parse().ok()?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compare_parses() {
+        assert_eq!(parse_compare("< 2048"), Some((CmpOp::Lt, 2048.0)));
+        assert_eq!(parse_compare(">=10"), Some((CmpOp::Ge, 10.0)));
+        assert_eq!(parse_compare("about 3"), None);
+    }
+
+    #[test]
+    fn placeholders() {
+        assert_eq!(placeholder_names("`{alg}` in {mode}"), vec!["alg", "mode"]);
+    }
+}

@@ -1,0 +1,155 @@
+//! The serialised form of a rule file (`rules/<pack>/<id>.yaml`), exactly as
+//! written by rule authors. `rules/README.md` documents every field; this
+//! module only mirrors it. Compilation into matchers lives in `compile.rs`.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleFile {
+    pub id: Spanned<String>,
+    pub title: String,
+    pub message: Spanned<String>,
+    pub help: String,
+    pub severity: Severity,
+    pub confidence: Confidence,
+    pub category: Spanned<String>,
+    pub cwe: Spanned<Vec<Spanned<String>>>,
+    pub references: Spanned<Vec<String>>,
+    pub description: String,
+    /// Set for rules whose findings are ordinary in test code (test vectors,
+    /// fixtures): findings there are dropped unless `--include-tests`.
+    #[serde(default)]
+    pub skip_in_tests: bool,
+    /// Crypto-asset facts for the inventory; free-form key/value pairs.
+    #[serde(default)]
+    pub inventory: BTreeMap<String, String>,
+    /// Matchers, keyed by language name (`java`, `c, cpp`, `any`, ...).
+    pub languages: Spanned<BTreeMap<String, Spanned<LangMatch>>>,
+    /// Self-tests, keyed like `languages`.
+    pub tests: Spanned<BTreeMap<String, Spanned<LangTests>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LangMatch {
+    /// Literals, any of which must occur in a file before it is parsed.
+    pub prefilter: Spanned<Vec<String>>,
+    /// A second group: one of these must occur too (flow rules: a source AND a sink).
+    #[serde(default)]
+    pub prefilter_also: Vec<String>,
+    /// A tree-sitter query; exclusive with `regex`.
+    #[serde(default)]
+    pub query: Option<Spanned<String>>,
+    /// A regular expression over the raw text; named groups are captures.
+    #[serde(default)]
+    pub regex: Option<Spanned<String>>,
+    /// The capture whose span is reported; defaults to the first capture.
+    #[serde(default)]
+    pub focus: Option<Spanned<String>>,
+    #[serde(default, rename = "where")]
+    pub constraints: Vec<Spanned<ConstraintFile>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConstraintFile {
+    pub capture: String,
+    /// Apply text tests to the capture's resolved value(s) instead of its text.
+    #[serde(default)]
+    pub resolve: bool,
+    #[serde(default)]
+    pub regex: Option<String>,
+    #[serde(default)]
+    pub not_regex: Option<String>,
+    /// Regex on the import-qualified, dot-joined name of the capture.
+    #[serde(default)]
+    pub qualified: Option<String>,
+    /// Numeric comparison of the resolved value, e.g. `< 2048`.
+    #[serde(default)]
+    pub compare: Option<String>,
+    /// Regex on the callee of an enclosing call.
+    #[serde(default)]
+    pub inside: Option<String>,
+    #[serde(default)]
+    pub not_inside: Option<String>,
+    /// Regex on the capture's line and enclosing function name.
+    #[serde(default)]
+    pub context: Option<String>,
+    #[serde(default)]
+    pub not_context: Option<String>,
+    /// The capture must resolve to a hardcoded value.
+    #[serde(default)]
+    pub literal: bool,
+    /// The capture is secret material: it must resolve to a hardcoded,
+    /// non-placeholder value, and it is redacted in all output.
+    #[serde(default)]
+    pub secret: bool,
+    /// Minimum Shannon entropy (bits per character) of the resolved value.
+    #[serde(default)]
+    pub entropy: Option<f64>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct LangTests {
+    #[serde(rename = "match", default)]
+    pub matches: Vec<String>,
+    #[serde(default)]
+    pub no_match: Vec<String>,
+    #[serde(default)]
+    pub known_miss: Vec<String>,
+    /// Path the snippets pretend to have (to test path-dependent behaviour).
+    #[serde(default)]
+    pub path: Option<String>,
+}
+
+#[derive(Deserialize, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+#[derive(Deserialize, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[serde(rename_all = "lowercase")]
+pub enum Confidence {
+    Low,
+    Medium,
+    High,
+}
+
+impl Severity {
+    pub const ALL: [Severity; 5] =
+        [Severity::Info, Severity::Low, Severity::Medium, Severity::High, Severity::Critical];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Severity> {
+        Severity::ALL.into_iter().find(|v| v.as_str().eq_ignore_ascii_case(s))
+    }
+}
+
+impl Confidence {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Confidence::Low => "low",
+            Confidence::Medium => "medium",
+            Confidence::High => "high",
+        }
+    }
+}

@@ -1,0 +1,148 @@
+//! The pipeline: walk → read → prefilter → parse → match → findings.
+//! Files are read, scanned and dropped one at a time on the rayon pool; only
+//! findings and notices are kept, then sorted so output never depends on `-j`.
+
+use std::path::PathBuf;
+
+use rayon::prelude::*;
+
+use crate::engine::{Engine, EngineOptions, Properties, Worker};
+use crate::finding::Finding;
+use crate::rules::RuleSet;
+use crate::source::{self, ReadIssue};
+use crate::walk::{self, Target, WalkOptions};
+
+/// A file-level problem reported to the user (and in SARIF notifications).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Notice {
+    pub path: String,
+    pub message: String,
+    /// Whether the file was left out of the scan.
+    pub skipped: bool,
+}
+
+/// Everything a scan produced, ready for any renderer.
+pub struct ScanReport {
+    pub base: PathBuf,
+    pub findings: Vec<Finding>,
+    pub notices: Vec<Notice>,
+    pub files_scanned: usize,
+    pub files_skipped: usize,
+    pub files_parsed: usize,
+}
+
+pub struct ScanOptions {
+    pub paths: Vec<PathBuf>,
+    pub walk: WalkOptions,
+    pub max_file_size: u64,
+    pub engine: EngineOptions,
+    pub jobs: usize,
+    /// Restrict the scan to these display paths after walking (e.g. a shard).
+    pub shard: Option<(u64, u64)>,
+}
+
+/// In-memory inputs (staged content): display path and bytes.
+pub struct MemoryFile {
+    pub rel: String,
+    pub bytes: Vec<u8>,
+}
+
+pub fn scan(rules: &RuleSet, opts: &ScanOptions) -> Result<ScanReport, String> {
+    let (base, mut targets, walk_issues) = walk::walk(&opts.paths, &opts.walk)?;
+    if let Some((k, n)) = opts.shard {
+        targets.retain(|t| shard_of(&t.rel, n) == k);
+    }
+    let mut props = Properties::default();
+    for t in targets.iter().filter(|t| Properties::is_config(&t.path)) {
+        props.add_file(&t.path, &t.rel);
+    }
+    let engine = Engine::new(rules, props, opts.engine.clone());
+    let max = opts.max_file_size;
+    let results = run_pool(opts.jobs, || {
+        targets
+            .par_iter()
+            .map_init(Worker::default, |w, t: &Target| {
+                let (src, issue) = source::read(&t.path, t.rel.clone(), max);
+                scan_one(&engine, w, src, issue, &t.rel)
+            })
+            .collect::<Vec<_>>()
+    });
+    let mut report = assemble(base, results);
+    report.notices.extend(walk_issues.into_iter().map(|i| Notice { path: i.rel, message: i.message, skipped: true }));
+    report.notices.sort();
+    Ok(report)
+}
+
+/// Scans files whose content is already in memory (`--staged`).
+pub fn scan_memory(rules: &RuleSet, files: Vec<MemoryFile>, opts: &ScanOptions) -> ScanReport {
+    let engine = Engine::new(rules, Properties::default(), opts.engine.clone());
+    let max = opts.max_file_size;
+    let results = run_pool(opts.jobs, || {
+        files
+            .into_par_iter()
+            .map_init(Worker::default, |w, f| {
+                let (src, issue) = source::from_bytes(std::path::Path::new(&f.rel), f.rel.clone(), f.bytes, max);
+                scan_one(&engine, w, src, issue, &f.rel)
+            })
+            .collect::<Vec<_>>()
+    });
+    assemble(PathBuf::from("."), results)
+}
+
+struct FileResult {
+    findings: Vec<Finding>,
+    notices: Vec<Notice>,
+    scanned: bool,
+    parsed: bool,
+}
+
+fn scan_one(engine: &Engine<'_>, w: &mut Worker, src: Option<source::Source>, issue: Option<ReadIssue>, rel: &str) -> FileResult {
+    let mut notices = Vec::new();
+    if let Some(i) = &issue {
+        notices.push(Notice { path: rel.to_string(), message: i.describe(), skipped: i.skipped() });
+    }
+    let Some(src) = src else {
+        return FileResult { findings: Vec::new(), notices, scanned: false, parsed: false };
+    };
+    let outcome = engine.scan(&src, w);
+    notices.extend(outcome.warnings.into_iter().map(|m| Notice { path: rel.to_string(), message: m, skipped: false }));
+    FileResult { findings: outcome.findings, notices, scanned: true, parsed: outcome.parsed }
+}
+
+fn assemble(base: PathBuf, results: Vec<FileResult>) -> ScanReport {
+    let mut report = ScanReport { base, findings: Vec::new(), notices: Vec::new(), files_scanned: 0, files_skipped: 0, files_parsed: 0 };
+    for r in results {
+        if r.scanned {
+            report.files_scanned += 1;
+        } else {
+            report.files_skipped += 1;
+        }
+        report.files_parsed += usize::from(r.parsed);
+        report.findings.extend(r.findings);
+        report.notices.extend(r.notices);
+    }
+    report.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    report.notices.sort();
+    report
+}
+
+fn run_pool<T: Send>(jobs: usize, f: impl FnOnce() -> T + Send) -> T {
+    if jobs == 0 {
+        return f();
+    }
+    match rayon::ThreadPoolBuilder::new().num_threads(jobs).build() {
+        Ok(pool) => pool.install(f),
+        Err(_) => f(),
+    }
+}
+
+/// Shard of a display path: a stable hash (FNV-1a), so every worker of a
+/// sharded audit agrees on the partition without talking to the others.
+pub fn shard_of(rel: &str, n: u64) -> u64 {
+    let mut h: u64 = 0xcbf29ce484222325;
+    for b in rel.as_bytes() {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x100000001b3);
+    }
+    h % n.max(1)
+}

@@ -1,0 +1,184 @@
+//! A *source* is one file's text, read exactly once, with the facts the rest
+//! of the pipeline needs about it: its language, whether it had to be decoded
+//! lossily, and a line index for turning byte offsets into positions.
+
+use std::path::{Path, PathBuf};
+
+use crate::lang::Language;
+
+/// How many leading bytes are inspected for a NUL to call a file binary
+/// (the same heuristic git and ripgrep use).
+const BINARY_SNIFF: usize = 8 * 1024;
+
+/// A file that was read and is ready to scan.
+pub struct Source {
+    /// Path relative to the scan root, with `/` separators; used in all output.
+    pub rel: String,
+    pub lang: Option<Language>,
+    pub text: String,
+    pub lines: LineIndex,
+}
+
+/// Why a file was not scanned, or was scanned with a caveat.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReadIssue {
+    Binary,
+    TooLarge { size: u64, limit: u64 },
+    Unreadable(String),
+    /// Scanned, but invalid UTF-8 sequences were replaced.
+    Lossy,
+}
+
+impl ReadIssue {
+    /// A short, stable description used in warnings and notifications.
+    pub fn describe(&self) -> String {
+        match self {
+            ReadIssue::Binary => "binary file (NUL byte in the first 8 KiB), skipped".into(),
+            ReadIssue::TooLarge { size, limit } => {
+                format!("file is {size} bytes, over the {limit}-byte limit (--max-file-size), skipped")
+            }
+            ReadIssue::Unreadable(e) => format!("could not read: {e}"),
+            ReadIssue::Lossy => "not valid UTF-8; scanned with invalid bytes replaced".into(),
+        }
+    }
+
+    /// Whether the file was left out of the scan.
+    pub fn skipped(&self) -> bool {
+        !matches!(self, ReadIssue::Lossy)
+    }
+}
+
+/// Reads a file once. Returns the source (if it can be scanned) and any issue.
+pub fn read(path: &Path, rel: String, max_size: u64) -> (Option<Source>, Option<ReadIssue>) {
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.len() > max_size => {
+            return (None, Some(ReadIssue::TooLarge { size: meta.len(), limit: max_size }))
+        }
+        Ok(_) => {}
+        Err(e) => return (None, Some(ReadIssue::Unreadable(e.to_string()))),
+    }
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => return (None, Some(ReadIssue::Unreadable(e.to_string()))),
+    };
+    from_bytes(path, rel, bytes, max_size)
+}
+
+/// Builds a source from bytes already in memory (the staged index, a test).
+pub fn from_bytes(
+    path: &Path,
+    rel: String,
+    bytes: Vec<u8>,
+    max_size: u64,
+) -> (Option<Source>, Option<ReadIssue>) {
+    if bytes.len() as u64 > max_size {
+        return (None, Some(ReadIssue::TooLarge { size: bytes.len() as u64, limit: max_size }));
+    }
+    if bytes[..bytes.len().min(BINARY_SNIFF)].contains(&0) {
+        return (None, Some(ReadIssue::Binary));
+    }
+    let lang = Language::detect(path, &bytes[..bytes.len().min(256)]);
+    let (text, issue) = match String::from_utf8(bytes) {
+        Ok(t) => (t, None),
+        Err(e) => (String::from_utf8_lossy(e.as_bytes()).into_owned(), Some(ReadIssue::Lossy)),
+    };
+    let lines = LineIndex::new(&text);
+    (Some(Source { rel, lang, text, lines }), issue)
+}
+
+/// Relative display path of `path` under `root`, with forward slashes.
+pub fn relative(root: &Path, path: &Path) -> String {
+    let rel: PathBuf = path.strip_prefix(root).map(Path::to_path_buf).unwrap_or_else(|_| path.to_path_buf());
+    let s = rel.to_string_lossy().replace('\\', "/");
+    if s.is_empty() {
+        path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+    } else {
+        s
+    }
+}
+
+/// Byte offset → (line, column) conversion, both 1-based; columns count
+/// characters (UTF-16 code units would also be allowed by SARIF, but
+/// `columnKind` is set to match this choice).
+pub struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(memchr_newlines(text.as_bytes()).map(|i| i + 1));
+        LineIndex { starts }
+    }
+
+    /// 1-based line of a byte offset.
+    pub fn line(&self, offset: usize) -> usize {
+        match self.starts.binary_search(&offset) {
+            Ok(i) => i + 1,
+            Err(i) => i,
+        }
+    }
+
+    /// 1-based (line, column) of a byte offset; the column counts characters.
+    pub fn position(&self, text: &str, offset: usize) -> (usize, usize) {
+        let line = self.line(offset);
+        let start = self.starts[line - 1];
+        let offset = floor_char_boundary(text, offset.min(text.len()));
+        let col = text[start.min(offset)..offset].chars().count() + 1;
+        (line, col)
+    }
+
+    /// The byte range of a 1-based line, without its line terminator.
+    pub fn line_range(&self, text: &str, line: usize) -> std::ops::Range<usize> {
+        let start = self.starts.get(line.saturating_sub(1)).copied().unwrap_or(text.len());
+        let end = self.starts.get(line).map(|e| e - 1).unwrap_or(text.len());
+        let end = if end > start && text.as_bytes().get(end - 1) == Some(&b'\r') { end - 1 } else { end };
+        start..end.max(start)
+    }
+
+    pub fn count(&self) -> usize {
+        self.starts.len()
+    }
+}
+
+fn memchr_newlines(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    bytes.iter().enumerate().filter(|(_, &b)| b == b'\n').map(|(i, _)| i)
+}
+
+pub fn floor_char_boundary(text: &str, mut i: usize) -> usize {
+    while i > 0 && !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions() {
+        let t = "ab\ncé d\n\nx";
+        let li = LineIndex::new(t);
+        assert_eq!(li.position(t, 0), (1, 1));
+        assert_eq!(li.position(t, 3), (2, 1));
+        assert_eq!(li.position(t, 6), (2, 3)); // after the two-byte é
+        assert_eq!(li.position(t, 10), (4, 1));
+        assert_eq!(&t[li.line_range(t, 2)], "cé d");
+        assert_eq!(&t[li.line_range(t, 3)], "");
+        assert_eq!(li.count(), 4);
+    }
+
+    #[test]
+    fn binary_and_lossy() {
+        let p = Path::new("a.py");
+        let (s, i) = from_bytes(p, "a.py".into(), b"x = 1\0".to_vec(), 100);
+        assert!(s.is_none());
+        assert_eq!(i, Some(ReadIssue::Binary));
+        let (s, i) = from_bytes(p, "a.py".into(), b"x = '\xff'".to_vec(), 100);
+        assert_eq!(i, Some(ReadIssue::Lossy));
+        assert!(s.unwrap().text.contains('\u{fffd}'));
+        let (s, i) = from_bytes(p, "a.py".into(), vec![b'a'; 101], 100);
+        assert!(s.is_none() && matches!(i, Some(ReadIssue::TooLarge { .. })));
+    }
+}
