@@ -53,8 +53,12 @@ pub(super) fn run(args: ScanArgs) -> miette::Result<ExitCode> {
             let stdout = std::io::stdout();
             let color = stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none();
             let mut lock = stdout.lock();
-            render::render(args.format, &report, &rules, &mut lock, color).into_diagnostic()?;
-            lock.flush().into_diagnostic()?;
+            let written = render::render(args.format, &report, &rules, &mut lock, color).and_then(|()| lock.flush());
+            match written {
+                // A closed pipe (`| head`) is the reader's choice, not an error (as ripgrep does).
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+                other => other.into_diagnostic()?,
+            }
         }
     }
     // The human format ends with the summary on stdout; others print it on stderr.

@@ -2,6 +2,7 @@
 //! findings. It holds the compiled rules and automata (shared, read-only) and
 //! is driven per thread with a [`Worker`] that owns the parsers.
 
+pub mod flow;
 pub mod prefilter;
 pub mod props;
 pub mod resolve;
@@ -269,6 +270,7 @@ impl<'r> Engine<'r> {
         }
         let mut resolved: HashMap<usize, Vec<Value>> = HashMap::new();
         let mut secrets: Vec<String> = Vec::new();
+        let mut flow: Vec<flow::Step> = Vec::new();
         for k in &matcher.constraints {
             let cap = caps[k.capture];
             let values = if k.resolve {
@@ -277,7 +279,7 @@ impl<'r> Engine<'r> {
             } else {
                 None
             };
-            if !check(src, cx, k, cap, values.as_deref(), &mut secrets) {
+            if !check(src, cx, k, cap, values.as_deref(), &mut secrets, &mut flow) {
                 return None;
             }
             if let Some(v) = values {
@@ -349,7 +351,10 @@ impl<'r> Engine<'r> {
             snippet,
             scope,
             related,
-            flow: Vec::new(),
+            flow: flow
+                .iter()
+                .map(|s| Related { span: span_of(src, s.start, s.end), message: self.shown(&s.label, &secrets) })
+                .collect(),
             fingerprint: fp,
             in_test,
         })
@@ -443,13 +448,14 @@ fn value_passes(k: &Constraint, v: &Value) -> bool {
     true
 }
 
-fn check(
+fn check<'t>(
     src: &Source,
-    cx: Option<&FileContext<'_>>,
+    cx: Option<&FileContext<'t>>,
     k: &Constraint,
-    cap: Cap<'_>,
+    cap: Cap<'t>,
     values: Option<&[Value]>,
     secrets: &mut Vec<String>,
+    flow: &mut Vec<flow::Step>,
 ) -> bool {
     if cap.end == 0 && cap.start == 0 && cap.node.is_none() {
         // An optional capture that did not take part in the match.
@@ -522,6 +528,16 @@ fn check(
             if callees.iter().any(|c| re.is_match(c)) {
                 return false;
             }
+        }
+    }
+    if let Some(source) = &k.flows_from {
+        let chain = match (cx, node) {
+            (Some(cx), Some(n)) => cx.provenance(n, source, k.not_flows_through.as_ref()),
+            _ => None,
+        };
+        match chain {
+            Some(steps) => *flow = steps,
+            None => return false,
         }
     }
     if k.context.is_some() || k.not_context.is_some() {

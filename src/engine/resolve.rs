@@ -827,53 +827,68 @@ impl<'t> FileContext<'t> {
     }
 
     fn resolve_name(&self, use_node: Node<'t>, name: &str, member: bool, depth: usize, out: &mut Vec<Value>) {
+        for value in self.reaching(use_node, name, member) {
+            self.eval_into(value, depth + 1, out);
+        }
+    }
+
+    /// The expressions whose value `name` may hold at `use_node`: the reaching
+    /// local assignments, else the arguments of same-file call sites when it
+    /// is a parameter, else file-level constants, fields and member assignments.
+    pub fn reaching(&self, use_node: Node<'t>, name: &str, member: bool) -> Vec<Node<'t>> {
         if name.is_empty() {
-            return;
+            return Vec::new();
         }
         let func = self.function_index(use_node);
         let at = use_node.start_byte();
         // A binding whose own value contains the use (`k = k + x`) is not a reaching definition of it.
         let usable = |b: &Binding<'t>| b.name == name && !(b.value.start_byte() <= at && at < b.value.end_byte());
         if !member {
-            let mut local: Vec<&Binding<'t>> = self.bindings.iter().filter(|b| usable(b) && b.func == func && func.is_some() && b.at < at && !b.member).collect();
+            let mut local: Vec<&Binding<'t>> =
+                self.bindings.iter().filter(|b| usable(b) && b.func == func && func.is_some() && b.at < at && !b.member).collect();
             local.sort_by_key(|b| b.at);
             // The last assignment before the use reaches it; earlier ones do too
             // when the later ones sit in branches that do not contain the use.
             let mut reaching = Vec::new();
             for b in local.iter().rev() {
-                reaching.push(*b);
+                reaching.push(b.value);
                 if !self.in_branch_without(b.node, use_node) {
                     break;
                 }
             }
             if !reaching.is_empty() {
-                for b in reaching.into_iter().rev() {
-                    self.eval_into(b.value, depth + 1, out);
-                }
-                return;
+                reaching.reverse();
+                return reaching;
             }
-            // A parameter: the literal arguments of same-file call sites.
+            // A parameter: the arguments of same-file call sites (a default
+            // value, `def f(n=1024)`, was recorded as a binding and comes next).
             if let Some(fi) = func {
                 let f = &self.functions[fi];
                 if let Some(pos) = f.params.iter().position(|p| p == name) {
-                    let before = out.len();
-                    self.call_site_args(f, pos, depth, out);
-                    if out.len() > before {
-                        return;
+                    let args = self.call_site_args(f, pos);
+                    if !args.is_empty() {
+                        return args;
                     }
-                    // A default value (`def f(n=1024)`) was recorded as a binding.
                 }
             }
         }
         // File-level constants, statics, fields and member assignments.
-        let visible: Vec<&Binding<'t>> = self
-            .bindings
+        self.bindings
             .iter()
             .filter(|b| usable(b) && (b.func.is_none() || b.member || self.is_constructor(b.func)))
-            .collect();
-        for b in visible {
-            self.eval_into(b.value, depth + 1, out);
-        }
+            .map(|b| b.value)
+            .collect()
+    }
+
+    /// Calls in the same function as `use_node` that start before it.
+    pub fn calls_before(&self, use_node: Node<'t>) -> Vec<Node<'t>> {
+        let func = self.function_index(use_node);
+        let Some(f) = func.map(|i| self.functions[i].node) else { return Vec::new() };
+        self.calls
+            .iter()
+            .filter(|c| c.start_byte() >= f.start_byte() && c.end_byte() <= use_node.start_byte())
+            .copied()
+            .collect()
     }
 
     fn is_constructor(&self, func: Option<usize>) -> bool {
@@ -901,7 +916,8 @@ impl<'t> FileContext<'t> {
         false
     }
 
-    fn call_site_args(&self, f: &Function<'t>, pos: usize, depth: usize, out: &mut Vec<Value>) {
+    fn call_site_args(&self, f: &Function<'t>, pos: usize) -> Vec<Node<'t>> {
+        let mut out = Vec::new();
         let skip_self = matches!(f.params.first().map(String::as_str), Some("self" | "cls"));
         for call in &self.calls {
             let Some(&(_, callee_f, args_f)) = self.syntax.calls.iter().find(|c| c.0 == call.kind()) else { continue };
@@ -917,18 +933,17 @@ impl<'t> FileContext<'t> {
             if let Some(kw) = args.iter().find(|a| {
                 a.kind() == "keyword_argument" && a.child_by_field_name("name").is_some_and(|n| self.text_of(n) == pname)
             }) {
-                if let Some(v) = kw.child_by_field_name("value") {
-                    self.eval_into(v, depth + 1, out);
-                }
+                out.extend(kw.child_by_field_name("value"));
                 continue;
             }
             let idx = if skip_self && self.text_of(callee).contains('.') { pos.checked_sub(1) } else { Some(pos) };
             if let Some(a) = idx.and_then(|i| args.get(i)) {
                 if a.kind() != "keyword_argument" {
-                    self.eval_into(*a, depth + 1, out);
+                    out.push(*a);
                 }
             }
         }
+        out
     }
 }
 

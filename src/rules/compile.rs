@@ -83,6 +83,8 @@ pub struct Constraint {
     pub literal: bool,
     pub secret: bool,
     pub entropy: Option<f64>,
+    pub flows_from: Option<Regex>,
+    pub not_flows_through: Option<Regex>,
 }
 
 /// Collects errors for one rule file.
@@ -363,6 +365,8 @@ fn compile_constraint(
     let not_inside = re("not_inside", &c.not_inside);
     let context = re("context", &c.context);
     let not_context = re("not_context", &c.not_context);
+    let flows_from = re("flows_from", &c.flows_from);
+    let not_flows_through = re("not_flows_through", &c.not_flows_through);
     let compare = match &c.compare {
         None => None,
         Some(s) => match parse_compare(s) {
@@ -387,6 +391,8 @@ fn compile_constraint(
         literal: c.literal,
         secret: c.secret,
         entropy: c.entropy,
+        flows_from,
+        not_flows_through,
     })
 }
 

@@ -91,6 +91,12 @@ pub struct ConstraintFile {
     /// Minimum Shannon entropy (bits per character) of the resolved value.
     #[serde(default)]
     pub entropy: Option<f64>,
+    /// Flow: the capture is derived from an expression, callee or name matching this.
+    #[serde(default)]
+    pub flows_from: Option<String>,
+    /// Flow: paths through a call or member whose name matches this are cut.
+    #[serde(default)]
+    pub not_flows_through: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
