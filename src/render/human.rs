@@ -21,8 +21,22 @@ struct LineSource {
 }
 
 impl SourceCode for LineSource {
-    fn read_span<'a>(&'a self, span: &SourceSpan, _before: usize, _after: usize) -> Result<Box<dyn SpanContents<'a> + 'a>, miette::MietteError> {
-        let _ = span;
+    fn read_span<'a>(&'a self, span: &SourceSpan, before: usize, after: usize) -> Result<Box<dyn SpanContents<'a> + 'a>, miette::MietteError> {
+        // miette reads the context with surrounding lines (the whole line),
+        // and the primary label alone for the `path:line:col` header.
+        if before == 0 && after == 0 {
+            let start = span.offset().min(self.text.len());
+            let end = (start + span.len()).min(self.text.len());
+            let col = self.text[..start].chars().count();
+            return Ok(Box::new(MietteSpanContents::new_named(
+                self.path.clone(),
+                &self.text.as_bytes()[start..end],
+                *span,
+                self.line - 1,
+                col,
+                1,
+            )));
+        }
         Ok(Box::new(MietteSpanContents::new_named(
             self.path.clone(),
             self.text.as_bytes(),
@@ -109,7 +123,7 @@ fn diag(f: &Finding, rules: &RuleSet) -> FindingDiag {
 
 pub fn write(report: &ScanReport, rules: &RuleSet, out: &mut dyn Write, color: bool) -> std::io::Result<()> {
     let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
-    let handler = GraphicalReportHandler::new_themed(theme).with_context_lines(0).with_links(color);
+    let handler = GraphicalReportHandler::new_themed(theme).with_context_lines(1).with_links(color);
     for f in &report.findings {
         let mut s = String::new();
         if handler.render_report(&mut s, &diag(f, rules)).is_err() {

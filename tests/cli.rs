@@ -1,0 +1,225 @@
+//! End-to-end tests of the `cipherlint` binary on temporary trees: exit
+//! codes, bad input that must not stop a scan, symlinks, output validity and
+//! determinism.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_cipherlint"))
+}
+
+fn run(args: &[&str], dir: &Path) -> Output {
+    bin().args(args).current_dir(dir).output().expect("run cipherlint")
+}
+
+fn tree(files: &[(&str, &[u8])]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (path, content) in files {
+        let p = dir.path().join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, content).unwrap();
+    }
+    dir
+}
+
+const WEAK: &[u8] = b"import hashlib\n\ndef store(pw):\n    return hashlib.md5(pw).hexdigest()\n";
+const CLEAN: &[u8] = b"import hashlib\n\ndef store(pw):\n    return hashlib.sha256(pw).hexdigest()\n";
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn shared() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared")
+}
+
+/// Runs `../shared/sarif/validate.py` on a SARIF file.
+fn assert_valid_sarif(path: &Path) {
+    let script = shared().join("sarif/validate.py");
+    assert!(script.exists(), "missing {}", script.display());
+    let out = Command::new("python3").arg(&script).arg(path).output().expect("python3");
+    assert!(out.status.success(), "SARIF invalid:\n{}{}", stdout(&out), stderr(&out));
+}
+
+#[test]
+fn exit_codes() {
+    let weak = tree(&[("app.py", WEAK)]);
+    let clean = tree(&[("app.py", CLEAN)]);
+    assert_eq!(run(&["scan", "."], weak.path()).status.code(), Some(1));
+    assert_eq!(run(&["scan", "."], clean.path()).status.code(), Some(0));
+    assert_eq!(run(&["scan", ".", "--fail-on", "none"], weak.path()).status.code(), Some(0));
+    assert_eq!(run(&["scan", ".", "--fail-on", "critical"], weak.path()).status.code(), Some(0));
+    assert_eq!(run(&["scan", ".", "--fail-on", "bogus"], weak.path()).status.code(), Some(2));
+    assert_eq!(run(&["scan", ".", "--rule", "no-such-rule"], weak.path()).status.code(), Some(2));
+    assert_eq!(run(&["scan", "--no-such-flag"], weak.path()).status.code(), Some(2));
+    assert_eq!(run(&["scan", "does/not/exist"], weak.path()).status.code(), Some(2));
+    let help = stdout(&run(&["scan", "--help"], weak.path()));
+    assert!(help.contains("Exit codes") && help.contains("2  usage"), "{help}");
+}
+
+#[test]
+fn human_output_underlines_and_summarises() {
+    let weak = tree(&[("app.py", WEAK)]);
+    let o = run(&["scan", "."], weak.path());
+    let out = stdout(&o);
+    assert!(out.contains("hashlib.md5"), "{out}");
+    assert!(out.contains("weak-hash"), "{out}");
+    assert!(out.contains("app.py:4:12"), "{out}");
+    assert!(out.contains("cipherlint: 1 finding (1 medium) in 1 file scanned, 0 skipped"), "{out}");
+}
+
+#[test]
+fn malformed_rule_points_at_its_line() {
+    let weak = tree(&[("app.py", WEAK)]);
+    let rules = tree(&[(
+        "mine/bad-rule.yaml",
+        b"id: bad-rule\ntitle: t\nmessage: m\nhelp: h\nseverity: high\nconfidence: high\ncategory: weak-crypto\ncwe: [CWE-327]\nreferences: [https://example.invalid]\ndescription: d\nsevirity_typo: 1\nlanguages: {}\ntests: {}\n",
+    )]);
+    let o = run(&["scan", ".", "--rules", rules.path().to_str().unwrap()], weak.path());
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("bad-rule.yaml"), "{err}");
+    assert!(err.contains("sevirity_typo"), "{err}");
+    assert!(err.contains("11 │"), "error should show line 11:\n{err}");
+
+    let rules = tree(&[(
+        "mine/bad-cwe.yaml",
+        b"id: bad-cwe\ntitle: t\nmessage: m\nhelp: h\nseverity: high\nconfidence: high\ncategory: weak-crypto\ncwe: [CWE327]\nreferences: [https://example.invalid]\ndescription: d\nlanguages:\n  python:\n    prefilter: [md5]\n    query: '(call) @c'\ntests:\n  python:\n    match: ['md5()']\n    no_match: ['x']\n",
+    )]);
+    let o = run(&["rules", "list", "--rules", rules.path().to_str().unwrap()], weak.path());
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("`CWE327` is not a CWE id") && err.contains("8 │"), "{err}");
+}
+
+#[test]
+fn bad_files_are_skipped_with_warnings_and_the_scan_goes_on() {
+    let mut big = b"# big\n".to_vec();
+    big.resize(300, b'x');
+    let dir = tree(&[
+        ("app.py", WEAK),
+        ("blob.py", b"import hashlib\x00hashlib.md5(x)"),
+        ("latin1.py", b"# caf\xe9\nimport hashlib\nhashlib.md5(pw)\n"),
+        ("big.py", &big),
+        ("empty.py", b""),
+    ]);
+    let o = run(&["scan", ".", "--max-file-size", "200", "-f", "json"], dir.path());
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains("blob.py: binary file"), "{err}");
+    assert!(err.contains("big.py: file is 300 bytes"), "{err}");
+    assert!(err.contains("latin1.py: not valid UTF-8"), "{err}");
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let paths: Vec<&str> = v["findings"].as_array().unwrap().iter().map(|f| f["path"].as_str().unwrap()).collect();
+    assert_eq!(paths, vec!["app.py", "latin1.py"]);
+    assert_eq!(v["summary"]["files_skipped"], 2);
+    assert_eq!(v["summary"]["files_scanned"], 3);
+    assert_eq!(v["notices"].as_array().unwrap().len(), 3);
+}
+
+#[cfg(unix)]
+#[test]
+fn symlinks_out_of_the_root_are_not_followed() {
+    let outside = tree(&[("secret.py", WEAK)]);
+    let dir = tree(&[("app.py", CLEAN)]);
+    std::os::unix::fs::symlink(outside.path().join("secret.py"), dir.path().join("link.py")).unwrap();
+    std::os::unix::fs::symlink(outside.path(), dir.path().join("linkdir")).unwrap();
+    std::os::unix::fs::symlink(dir.path(), dir.path().join("loop")).unwrap();
+    let o = run(&["scan", "."], dir.path());
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    assert!(stderr(&o).contains("link.py: symlink points outside the scanned root"), "{}", stderr(&o));
+    // Asked explicitly, it follows them.
+    let o = run(&["scan", ".", "--follow-symlinks"], dir.path());
+    assert_eq!(o.status.code(), Some(1));
+}
+
+#[test]
+fn gitignore_and_hidden_folders_are_honoured() {
+    let dir = tree(&[
+        ("app.py", CLEAN),
+        ("build/gen.py", WEAK),
+        (".hidden/x.py", WEAK),
+        (".gitignore", b"build/\n"),
+        ("vendor/lib.py", WEAK),
+    ]);
+    let o = run(&["scan", ".", "--exclude", "vendor/**", "-f", "json"], dir.path());
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let o = run(&["scan", ".", "--no-ignore", "-f", "json"], dir.path());
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let paths: Vec<&str> = v["findings"].as_array().unwrap().iter().map(|f| f["path"].as_str().unwrap()).collect();
+    assert_eq!(paths, vec!["build/gen.py", "vendor/lib.py"]);
+}
+
+#[test]
+fn sarif_is_valid_for_findings_and_for_an_empty_scan() {
+    let weak = tree(&[("src/app.py", WEAK), ("bin.dat", b"\x00\x01")]);
+    let out = weak.path().join("out.sarif");
+    let o = run(&["scan", ".", "-f", "sarif", "-o", out.to_str().unwrap()], weak.path());
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    let run0 = &v["runs"][0];
+    let res = &run0["results"][0];
+    assert_eq!(res["ruleId"], "weak-hash");
+    let idx = res["ruleIndex"].as_u64().unwrap() as usize;
+    assert_eq!(run0["tool"]["driver"]["rules"][idx]["id"], "weak-hash");
+    assert_eq!(run0["tool"]["driver"]["rules"][idx]["properties"]["category"], "weak-crypto");
+    let tags = run0["tool"]["driver"]["rules"][idx]["properties"]["tags"].as_array().unwrap();
+    assert!(tags.iter().any(|t| t == "CWE-328") && tags.iter().any(|t| t == "security"));
+    assert_eq!(res["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], "src/app.py");
+    assert_eq!(res["locations"][0]["physicalLocation"]["region"]["startLine"], 4);
+    let notes = run0["invocations"][0]["toolExecutionNotifications"].as_array().unwrap();
+    assert!(notes.iter().any(|n| n["message"]["text"].as_str().unwrap().contains("bin.dat")));
+    assert_valid_sarif(&out);
+
+    let empty = tempfile::tempdir().unwrap();
+    let out = empty.path().join("empty.sarif");
+    let o = run(&["scan", ".", "-f", "sarif", "-o", out.to_str().unwrap()], empty.path());
+    assert_eq!(o.status.code(), Some(0));
+    assert_valid_sarif(&out);
+}
+
+#[test]
+fn fingerprints_survive_unrelated_line_shifts() {
+    let a = tree(&[("app.py", WEAK)]);
+    let mut shifted = b"\n\n# a comment\nimport os\n".to_vec();
+    shifted.extend_from_slice(WEAK);
+    let b = tree(&[("app.py", &shifted)]);
+    let fp = |d: &Path| {
+        let v: serde_json::Value = serde_json::from_str(&stdout(&run(&["scan", ".", "-f", "json"], d))).unwrap();
+        (v["findings"][0]["fingerprint"].as_str().unwrap().to_string(), v["findings"][0]["start"]["line"].as_u64().unwrap())
+    };
+    let (fa, la) = fp(a.path());
+    let (fb, lb) = fp(b.path());
+    assert_ne!(la, lb);
+    assert_eq!(fa, fb);
+}
+
+#[test]
+fn output_is_identical_whatever_the_thread_count() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    for format in ["json", "sarif"] {
+        let one = run(&["scan", root.to_str().unwrap(), "-j", "1", "-f", format, "--fail-on", "none"], &root);
+        let many = run(&["scan", root.to_str().unwrap(), "-j", "8", "-f", format, "--fail-on", "none"], &root);
+        assert_eq!(one.status.code(), Some(0));
+        assert!(!one.stdout.is_empty());
+        assert!(one.stdout == many.stdout, "{format} output differs between -j1 and -j8");
+    }
+}
+
+#[test]
+fn rules_commands() {
+    let d = tempfile::tempdir().unwrap();
+    let list = stdout(&run(&["rules", "list"], d.path()));
+    assert!(list.contains("weak-hash") && list.contains("CWE-328"), "{list}");
+    let explain = run(&["rules", "explain", "weak-hash"], d.path());
+    assert_eq!(explain.status.code(), Some(0));
+    assert!(stdout(&explain).contains("## Fix"));
+    assert_eq!(run(&["rules", "explain", "nope"], d.path()).status.code(), Some(2));
+    let test = run(&["rules", "test"], d.path());
+    assert_eq!(test.status.code(), Some(0), "{}", stdout(&test));
+    assert!(stdout(&test).contains("0 missing, 0 noisy"));
+}
