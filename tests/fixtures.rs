@@ -28,8 +28,11 @@ fn run(no_prefilter: bool) -> ScanReport {
     scan(&rules, &opts).expect("scan")
 }
 
-/// (path, line, rule) triples announced by the annotations.
-fn expectations() -> (BTreeSet<(String, usize, String)>, BTreeSet<(String, usize, String)>) {
+/// (path, line, rule id).
+type Expectation = (String, usize, String);
+
+/// The findings the annotations announce (`expect:`) and forbid (`ok:`).
+fn expectations() -> (BTreeSet<Expectation>, BTreeSet<Expectation>) {
     let mut expect = BTreeSet::new();
     let mut forbid = BTreeSet::new();
     let marker = regex::Regex::new(r"^\s*(?:#|//|--|;|/\*|\*|<!--)\s*(expect|ok):\s*([a-z0-9, -]+)").unwrap();

@@ -817,10 +817,12 @@ impl<'t> FileContext<'t> {
         // Expression-bodied functions (Rust blocks ending in an expression, arrow bodies).
         if let Some(body) = func.child_by_field_name("body") {
             if let Some(last) = last_named_child(body) {
-                if !last.kind().ends_with("statement") && !in_list(last.kind(), self.syntax.returns) && last.kind() != "let_declaration" {
-                    if body.kind() == "block" && self.lang == Language::Rust || body.kind() == "arrow_expression_clause" {
-                        self.eval_into(last, depth + 1, out);
-                    }
+                let is_expression = !last.kind().ends_with("statement")
+                    && !in_list(last.kind(), self.syntax.returns)
+                    && last.kind() != "let_declaration";
+                let tail_valued = body.kind() == "block" && self.lang == Language::Rust || body.kind() == "arrow_expression_clause";
+                if is_expression && tail_valued {
+                    self.eval_into(last, depth + 1, out);
                 }
             }
         }
@@ -1114,7 +1116,7 @@ pub fn is_placeholder(v: &str) -> bool {
     if WORDS.contains(&lower.as_str()) {
         return true;
     }
-    let templated = (t.starts_with('<') && t.ends_with('>'))
+    (t.starts_with('<') && t.ends_with('>'))
         || t.starts_with("${")
         || t.starts_with("{{")
         || t.starts_with("%(")
@@ -1126,8 +1128,7 @@ pub fn is_placeholder(v: &str) -> bool {
         || lower.starts_with("example")
         || lower.starts_with("changeme")
         || lower.contains("replace-with")
-        || lower.contains("replace_with");
-    templated
+        || lower.contains("replace_with")
 }
 
 #[cfg(test)]
