@@ -122,8 +122,7 @@ impl<'r> Engine<'r> {
             return out;
         }
         let test_file = self.is_test_path(&src.rel);
-        let mut tree: Option<Tree> = None;
-        let mut parse_failed = false;
+        let mut syntax_hits = Vec::new();
         for mref in &hits {
             let rule = &self.rules.rules[mref.rule];
             if rule.skip_in_tests && test_file && !self.opts.include_tests {
@@ -131,26 +130,42 @@ impl<'r> Engine<'r> {
             }
             let matcher = &rule.matchers[mref.matcher];
             match &matcher.pattern {
-                Pattern::Regex(re) => self.run_regex(src, mref, rule, matcher, re, test_file, &mut out),
-                Pattern::Query(_) => {
-                    let Target::Lang(lang) = matcher.target else { continue };
-                    if tree.is_none() && !parse_failed {
-                        match self.parse(src, lang, worker) {
-                            Some(t) => tree = Some(t),
-                            None => {
-                                parse_failed = true;
-                                out.warnings.push(format!(
-                                    "{}: parse budget of {:?} exceeded; file skipped by syntax rules",
-                                    src.rel, self.opts.parse_timeout
-                                ));
+                Pattern::Regex(re) => self.run_regex(src, rule, matcher, re, test_file, &mut out),
+                Pattern::Query(_) => syntax_hits.push(*mref),
+            }
+        }
+        let lang = syntax_hits.iter().find_map(|m| match self.rules.rules[m.rule].matchers[m.matcher].target {
+            Target::Lang(l) => Some(l),
+            Target::Any => None,
+        });
+        if let Some(lang) = lang {
+            // Parse once, run every query, and build the resolver's index of
+            // the file only if some query matched.
+            match self.parse(src, lang, worker) {
+                Some(tree) => {
+                    out.parsed = true;
+                    let mut matched = Vec::new();
+                    for mref in &syntax_hits {
+                        let matcher = &self.rules.rules[mref.rule].matchers[mref.matcher];
+                        for caps in self.run_query(src, &tree, matcher, worker) {
+                            matched.push((*mref, caps));
+                        }
+                    }
+                    if !matched.is_empty() {
+                        let cx = FileContext::new(lang, tree.root_node(), &src.text, &self.props);
+                        for (mref, caps) in matched {
+                            let rule = &self.rules.rules[mref.rule];
+                            let matcher = &rule.matchers[mref.matcher];
+                            if let Some(f) = self.evaluate(src, Some(&cx), rule, matcher, &caps, test_file) {
+                                out.findings.push(f);
                             }
                         }
                     }
-                    if let Some(t) = &tree {
-                        out.parsed = true;
-                        self.run_query(src, t, mref, rule, matcher, test_file, worker, &mut out);
-                    }
                 }
+                None => out.warnings.push(format!(
+                    "parse budget of {:?} exceeded; file skipped by syntax rules (--parse-timeout-ms)",
+                    self.opts.parse_timeout
+                )),
             }
         }
         dedup(&mut out.findings);
@@ -178,20 +193,9 @@ impl<'r> Engine<'r> {
         tree
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn run_query(
-        &self,
-        src: &Source,
-        tree: &Tree,
-        mref: &MatcherRef,
-        rule: &Rule,
-        matcher: &Matcher,
-        test_file: bool,
-        worker: &mut Worker,
-        out: &mut FileOutcome,
-    ) {
-        let Pattern::Query(query) = &matcher.pattern else { return };
-        let Target::Lang(lang) = matcher.target else { return };
+    /// The captures of every match of a matcher's query (before constraints).
+    fn run_query<'t>(&self, src: &Source, tree: &'t Tree, matcher: &Matcher, worker: &mut Worker) -> Vec<Vec<Cap<'t>>> {
+        let Pattern::Query(query) = &matcher.pattern else { return Vec::new() };
         let cursor = worker.cursor.get_or_insert_with(QueryCursor::new);
         cursor.set_match_limit(4096);
         let deadline = Instant::now() + self.opts.parse_timeout;
@@ -199,7 +203,7 @@ impl<'r> Engine<'r> {
         let qopts = tree_sitter::QueryCursorOptions::new().progress_callback(&mut progress);
         let text = src.text.as_bytes();
         let mut matches = cursor.matches_with_options(query, tree.root_node(), text, qopts);
-        let mut found: Vec<Vec<Cap<'_>>> = Vec::new();
+        let mut found: Vec<Vec<Cap<'t>>> = Vec::new();
         while let Some(m) = matches.next() {
             let mut caps = vec![None; matcher.capture_names.len()];
             for c in m.captures {
@@ -216,22 +220,13 @@ impl<'r> Engine<'r> {
                 break;
             }
         }
-        if found.is_empty() {
-            return;
-        }
-        let cx = FileContext::new(lang, tree.root_node(), &src.text, &self.props);
-        for caps in found {
-            if let Some(f) = self.evaluate(src, Some(&cx), mref, rule, matcher, &caps, test_file) {
-                out.findings.push(f);
-            }
-        }
+        found
     }
 
     #[allow(clippy::too_many_arguments)]
     fn run_regex(
         &self,
         src: &Source,
-        mref: &MatcherRef,
         rule: &Rule,
         matcher: &Matcher,
         re: &Regex,
@@ -245,7 +240,7 @@ impl<'r> Engine<'r> {
             let caps: Vec<Cap<'_>> = (0..matcher.capture_names.len())
                 .map(|i| c.get(i).map_or(Cap { start: 0, end: 0, node: None }, |m| Cap { start: m.start(), end: m.end(), node: None }))
                 .collect();
-            if let Some(f) = self.evaluate(src, None, mref, rule, matcher, &caps, test_file) {
+            if let Some(f) = self.evaluate(src, None, rule, matcher, &caps, test_file) {
                 out.findings.push(f);
             }
         }
@@ -257,7 +252,6 @@ impl<'r> Engine<'r> {
         &self,
         src: &Source,
         cx: Option<&FileContext<'_>>,
-        mref: &MatcherRef,
         rule: &Rule,
         matcher: &Matcher,
         caps: &[Cap<'_>],
@@ -341,7 +335,6 @@ impl<'r> Engine<'r> {
         let matched = src.text.get(focus.start..focus.end).unwrap_or("");
         let fp_text = if secrets.is_empty() { matched.to_string() } else { redact_all(matched, &secrets) };
         let fp = fingerprint(&rule.id, &src.rel, &fp_text, scope.as_deref(), 0);
-        let _ = mref;
         Some(Finding {
             rule: self.rules.rules.iter().position(|r| r.id == rule.id).unwrap_or(0),
             rule_id: rule.id.clone(),
