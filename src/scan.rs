@@ -6,7 +6,9 @@ use std::path::PathBuf;
 
 use rayon::prelude::*;
 
-use crate::engine::{Engine, EngineOptions, Properties, Worker};
+use std::collections::BTreeSet;
+
+use crate::engine::{Engine, EngineOptions, Knowledge, Properties, Wanted, Worker};
 use crate::finding::Finding;
 use crate::rules::RuleSet;
 use crate::source::{self, ReadIssue};
@@ -56,17 +58,49 @@ pub fn scan(rules: &RuleSet, opts: &ScanOptions) -> Result<ScanReport, String> {
     for t in targets.iter().filter(|t| Properties::is_config(&t.path)) {
         props.add_file(&t.path, &t.rel);
     }
-    let engine = Engine::new(rules, props, opts.engine.clone());
+    let mut known = Knowledge::with_props(props);
     let max = opts.max_file_size;
-    let results = run_pool(opts.jobs, || {
-        targets
-            .par_iter()
-            .map_init(Worker::default, |w, t: &Target| {
-                let (src, issue) = source::read(&t.path, t.rel.clone(), max);
-                scan_one(&engine, w, src, issue, &t.rel)
+    let scan_targets = |known: &Knowledge, targets: &[&Target]| {
+        let engine = Engine::new(rules, known, opts.engine.clone());
+        run_pool(opts.jobs, || {
+            targets
+                .par_iter()
+                .map_init(Worker::default, |w, t| {
+                    let (src, issue) = source::read(&t.path, t.rel.clone(), max);
+                    scan_one(&engine, w, src, issue, &t.rel)
+                })
+                .collect::<Vec<_>>()
+        })
+    };
+    let all: Vec<&Target> = targets.iter().collect();
+    let mut results = scan_targets(&known, &all);
+
+    // Cross-file pass: learn what other files define for the symbols some
+    // files could not resolve alone, then rescan just those files.
+    // Bounded: a pathological tree cannot turn this into a second full parse.
+    let wanted: BTreeSet<Wanted> = results.iter().flat_map(|r| r.misses.iter().cloned()).collect::<BTreeSet<_>>().into_iter().take(256).collect();
+    if !wanted.is_empty() {
+        let learned = {
+            let engine = Engine::new(rules, &known, opts.engine.clone());
+            run_pool(opts.jobs, || {
+                targets
+                    .par_iter()
+                    .map_init(Worker::default, |w, t| {
+                        let (src, _) = source::read(&t.path, t.rel.clone(), max);
+                        src.and_then(|s| engine.learn(&s, &wanted, w))
+                    })
+                    .collect::<Vec<_>>()
             })
-            .collect::<Vec<_>>()
-    });
+        };
+        for k in learned.into_iter().flatten() {
+            known.absorb(k);
+        }
+        let again: Vec<usize> = (0..targets.len()).filter(|&i| !results[i].misses.is_empty()).collect();
+        let rescan: Vec<&Target> = again.iter().map(|&i| &targets[i]).collect();
+        for (i, r) in again.into_iter().zip(scan_targets(&known, &rescan)) {
+            results[i] = r;
+        }
+    }
     let mut report = assemble(base, results);
     report.notices.extend(walk_issues.into_iter().map(|i| Notice { path: i.rel, message: i.message, skipped: true }));
     report.notices.sort();
@@ -75,7 +109,8 @@ pub fn scan(rules: &RuleSet, opts: &ScanOptions) -> Result<ScanReport, String> {
 
 /// Scans files whose content is already in memory (`--staged`).
 pub fn scan_memory(rules: &RuleSet, files: Vec<MemoryFile>, opts: &ScanOptions) -> ScanReport {
-    let engine = Engine::new(rules, Properties::default(), opts.engine.clone());
+    let known = Knowledge::default();
+    let engine = Engine::new(rules, &known, opts.engine.clone());
     let max = opts.max_file_size;
     let results = run_pool(opts.jobs, || {
         files
@@ -91,6 +126,7 @@ pub fn scan_memory(rules: &RuleSet, files: Vec<MemoryFile>, opts: &ScanOptions) 
 
 struct FileResult {
     findings: Vec<Finding>,
+    misses: Vec<Wanted>,
     notices: Vec<Notice>,
     scanned: bool,
     parsed: bool,
@@ -102,11 +138,11 @@ fn scan_one(engine: &Engine<'_>, w: &mut Worker, src: Option<source::Source>, is
         notices.push(Notice { path: rel.to_string(), message: i.describe(), skipped: i.skipped() });
     }
     let Some(src) = src else {
-        return FileResult { findings: Vec::new(), notices, scanned: false, parsed: false };
+        return FileResult { findings: Vec::new(), misses: Vec::new(), notices, scanned: false, parsed: false };
     };
     let outcome = engine.scan(&src, w);
     notices.extend(outcome.warnings.into_iter().map(|m| Notice { path: rel.to_string(), message: m, skipped: false }));
-    FileResult { findings: outcome.findings, notices, scanned: true, parsed: outcome.parsed }
+    FileResult { findings: outcome.findings, misses: outcome.misses, notices, scanned: true, parsed: outcome.parsed }
 }
 
 fn assemble(base: PathBuf, results: Vec<FileResult>) -> ScanReport {

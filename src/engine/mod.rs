@@ -4,6 +4,7 @@
 
 pub mod flow;
 pub mod prefilter;
+pub mod project;
 pub mod props;
 pub mod resolve;
 pub mod rust_syn;
@@ -19,6 +20,7 @@ use crate::lang::Language;
 use crate::rules::{Constraint, Matcher, Pattern, Rule, RuleSet, Target};
 use crate::source::Source;
 pub use prefilter::{MatcherRef, Prefilter};
+pub use project::{Knowledge, Wanted};
 pub use props::Properties;
 use resolve::{entropy, is_placeholder, FileContext, Origin, Value, ValueKind};
 
@@ -51,7 +53,7 @@ impl Default for EngineOptions {
 pub struct Engine<'r> {
     pub rules: &'r RuleSet,
     prefilter: Prefilter,
-    props: Properties,
+    known: &'r Knowledge,
     opts: EngineOptions,
     test_path: Regex,
     extra_test: Option<globset::GlobSet>,
@@ -68,6 +70,8 @@ pub struct Worker {
 #[derive(Default)]
 pub struct FileOutcome {
     pub findings: Vec<Finding>,
+    /// Symbols resolution needed and this file does not define.
+    pub misses: Vec<Wanted>,
     pub warnings: Vec<String>,
     pub parsed: bool,
 }
@@ -81,7 +85,7 @@ struct Cap<'t> {
 }
 
 impl<'r> Engine<'r> {
-    pub fn new(rules: &'r RuleSet, props: Properties, opts: EngineOptions) -> Self {
+    pub fn new(rules: &'r RuleSet, known: &'r Knowledge, opts: EngineOptions) -> Self {
         let extra_test = if opts.test_globs.is_empty() {
             None
         } else {
@@ -96,7 +100,7 @@ impl<'r> Engine<'r> {
         Engine {
             rules,
             prefilter: Prefilter::new(rules),
-            props,
+            known,
             opts,
             test_path: Regex::new(
                 r"(^|/)(tests?|__tests__|spec|specs|testdata|test-data|src/test)/|_test\.(go|py|c|cc|cpp|rs)$|(^|/)test_[^/]*\.py$|\.(spec|test)\.[cm]?[jt]sx?$|Tests?\.(java|cs|kt)$|(^|/)conftest\.py$",
@@ -152,7 +156,7 @@ impl<'r> Engine<'r> {
                         }
                     }
                     if !matched.is_empty() {
-                        let cx = FileContext::new(lang, tree.root_node(), &src.text, &self.props);
+                        let cx = FileContext::new(lang, tree.root_node(), &src.text, self.known);
                         for (mref, caps) in matched {
                             let rule = &self.rules.rules[mref.rule];
                             let matcher = &rule.matchers[mref.matcher];
@@ -160,6 +164,7 @@ impl<'r> Engine<'r> {
                                 out.findings.push(f);
                             }
                         }
+                        out.misses = cx.take_misses();
                     }
                 }
                 None => out.warnings.push(format!(
@@ -170,6 +175,19 @@ impl<'r> Engine<'r> {
         }
         dedup(&mut out.findings);
         out
+    }
+
+    /// What `src` defines for the wanted symbols, if it mentions any of them.
+    pub fn learn(&self, src: &Source, wanted: &std::collections::BTreeSet<Wanted>, worker: &mut Worker) -> Option<Knowledge> {
+        let lang = src.lang?;
+        if !wanted.iter().any(|w| w.mentioned_in(&src.text)) {
+            return None;
+        }
+        let tree = self.parse(src, lang, worker)?;
+        let cx = FileContext::new(lang, tree.root_node(), &src.text, self.known);
+        let mut k = Knowledge::default();
+        k.learn(src, &cx, wanted);
+        Some(k)
     }
 
     fn parse(&self, src: &Source, lang: Language, worker: &mut Worker) -> Option<Tree> {
@@ -324,7 +342,7 @@ impl<'r> Engine<'r> {
                     }
                     Origin::Elsewhere { path, line } if !path.is_empty() => related.push(Related {
                         span: Span { path: path.clone(), start: Pos { line: *line, col: 1 }, end: Pos { line: *line, col: 1 }, bytes: (0, 0) },
-                        message: format!("value `{}` is configured here", self.shown(&one_line(&v.text, 60), &secrets)),
+                        message: format!("value `{}` is defined here", self.shown(&one_line(&v.text, 60), &secrets)),
                     }),
                     _ => {}
                 }
