@@ -352,6 +352,7 @@ impl<'r> Engine<'r> {
             flow: Vec::new(),
             fingerprint: fp,
             in_test,
+            suppression: None,
         })
     }
 
