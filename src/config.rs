@@ -73,7 +73,7 @@ pub struct Loaded {
 }
 
 impl Loaded {
-    fn error(&self, offset: usize, message: String, help: &str) -> ConfigError {
+    fn error(&self, offset: usize, message: String, help: &str) -> Box<ConfigError> {
         error_at(&self.origin, &self.text, offset, message, help)
     }
 
@@ -84,7 +84,7 @@ impl Loaded {
     }
 
     /// Checks what needs the rule set: every rule id the file names exists.
-    pub fn check_rules(&self, rules: &RuleSet) -> Result<(), ConfigError> {
+    pub fn check_rules(&self, rules: &RuleSet) -> Result<(), Box<ConfigError>> {
         let c = &self.config;
         let named = c
             .rules
@@ -147,10 +147,10 @@ fn literal_dir(key: &str) -> &str {
     key[..wild].rfind('/').map_or("", |i| &key[..=i])
 }
 
-fn error_at(origin: &str, text: &str, offset: usize, message: String, help: &str) -> ConfigError {
+fn error_at(origin: &str, text: &str, offset: usize, message: String, help: &str) -> Box<ConfigError> {
     let offset = offset.min(text.len());
     let len = text[offset..].find('\n').unwrap_or(text.len() - offset).max(1).min(text.len() - offset);
-    ConfigError { message, src: NamedSource::new(origin, text.to_string()), span: SourceSpan::new(offset.into(), len), help: help.into() }
+    Box::new(ConfigError { message, src: NamedSource::new(origin, text.to_string()), span: SourceSpan::new(offset.into(), len), help: help.into() })
 }
 
 /// Byte offset of a 1-based line/column (columns in characters).
@@ -161,7 +161,7 @@ fn offset_of(text: &str, line: u64, column: u64) -> usize {
 }
 
 /// Parses configuration text; `origin` names it in diagnostics.
-pub fn parse(text: String, origin: &str) -> Result<Loaded, ConfigError> {
+pub fn parse(text: String, origin: &str) -> Result<Loaded, Box<ConfigError>> {
     let config: Config = match serde_saphyr::from_str(&text) {
         Ok(c) => c,
         // An empty file (or one holding only comments) is the default configuration.
@@ -177,7 +177,7 @@ pub fn parse(text: String, origin: &str) -> Result<Loaded, ConfigError> {
     Ok(loaded)
 }
 
-fn validate(l: &Loaded) -> Result<(), ConfigError> {
+fn validate(l: &Loaded) -> Result<(), Box<ConfigError>> {
     let c = &l.config;
     if let Some(f) = &c.fail_on {
         if f != "none" && Severity::parse(f).is_none() {
@@ -208,7 +208,7 @@ pub fn load(explicit: Option<&Path>, root: &Path) -> Result<Option<Loaded>, miet
     };
     let text = std::fs::read_to_string(&path)
         .map_err(|e| miette::miette!(code = "cipherlint::config", "cannot read {}: {e}", path.display()))?;
-    parse(text, &path.display().to_string()).map(Some).map_err(miette::Report::new)
+    parse(text, &path.display().to_string()).map(Some).map_err(|e| miette::Report::new(*e))
 }
 
 /// The file `cipherlint init` writes: every key, commented, with defaults.

@@ -55,7 +55,7 @@ pub fn apply(src: &Source, findings: &mut [Finding], today: &str) -> Vec<(usize,
     for f in findings.iter_mut() {
         let line = f.span.start.line;
         let hit = directives.iter().find(|d| {
-            (d.line == line || (d.own_line && d.line + 1 == line)) && d.rules.iter().any(|r| *r == f.rule_id)
+            (d.line == line || (d.own_line && d.line + 1 == line)) && d.rules.contains(&f.rule_id)
         });
         if let Some(d) = hit {
             f.suppression = Some(Suppression { reason: d.reason.clone(), until: d.until.clone(), line: d.line });

@@ -51,7 +51,7 @@ pub(super) fn prepare(args: &ScanArgs) -> miette::Result<Prepared> {
     }
     let rules = load_rules(&selection)?;
     if let Some(l) = &config {
-        l.check_rules(&rules).map_err(miette::Report::new)?;
+        l.check_rules(&rules).map_err(|e| miette::Report::new(*e))?;
     }
     let fail_on = parse_fail_on(args.fail_on.as_deref().or(cfg.and_then(|c| c.fail_on.as_deref())).unwrap_or("info"))?;
     let min_severity = args.min_severity.or(cfg.and_then(|c| c.min_severity)).unwrap_or(Severity::Info);
