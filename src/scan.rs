@@ -12,6 +12,7 @@ use crate::engine::{Engine, EngineOptions, Knowledge, Properties, Wanted, Worker
 use crate::finding::Finding;
 use crate::rules::RuleSet;
 use crate::source::{self, ReadIssue};
+use crate::suppress;
 use crate::walk::{self, Target, WalkOptions};
 
 /// A file-level problem reported to the user (and in SARIF notifications).
@@ -140,8 +141,11 @@ fn scan_one(engine: &Engine<'_>, w: &mut Worker, src: Option<source::Source>, is
     let Some(src) = src else {
         return FileResult { findings: Vec::new(), misses: Vec::new(), notices, scanned: false, parsed: false };
     };
-    let outcome = engine.scan(&src, w);
+    let mut outcome = engine.scan(&src, w);
     notices.extend(outcome.warnings.into_iter().map(|m| Notice { path: rel.to_string(), message: m, skipped: false }));
+    // Suppressions are read here, while the text is still in memory.
+    let problems = suppress::apply(&src, &mut outcome.findings, suppress::today());
+    notices.extend(problems.into_iter().map(|(line, m)| Notice { path: rel.to_string(), message: format!("line {line}: {m}"), skipped: false }));
     FileResult { findings: outcome.findings, misses: outcome.misses, notices, scanned: true, parsed: outcome.parsed }
 }
 

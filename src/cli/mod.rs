@@ -1,5 +1,7 @@
 //! Command-line interface: argument definitions and dispatch.
 
+mod baseline_cmd;
+mod init_cmd;
 mod rules_cmd;
 mod scan_cmd;
 
@@ -37,6 +39,26 @@ pub enum Command {
     /// List, explain and test rules.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Record the current findings as accepted (see `scan --baseline`).
+    #[command(subcommand)]
+    Baseline(BaselineCommand),
+    /// Write a commented default `.cipherlint.yaml` (never overwrites one).
+    Init {
+        /// Directory to write it in.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum BaselineCommand {
+    /// Scan PATHS and write every unsuppressed finding's fingerprint to FILE.
+    Write {
+        /// The baseline file (JSON Lines, sorted; commit it).
+        file: PathBuf,
+        #[command(flatten)]
+        scan: ScanArgs,
+    },
 }
 
 #[derive(Args, Clone)]
@@ -57,8 +79,7 @@ pub struct RuleSelection {
 
 #[derive(Args)]
 pub struct ScanArgs {
-    /// Files or directories to scan.
-    #[arg(default_value = ".")]
+    /// Files or directories to scan (default: `.`).
     pub paths: Vec<PathBuf>,
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value = "human")]
@@ -68,12 +89,39 @@ pub struct ScanArgs {
     pub output: Option<PathBuf>,
     #[command(flatten)]
     pub selection: RuleSelection,
-    /// Report only findings at or above this severity.
-    #[arg(long, value_name = "SEVERITY", value_parser = parse_severity, default_value = "info")]
-    pub min_severity: Severity,
-    /// Exit with 1 when a finding is at or above this severity (`none`: never).
-    #[arg(long, value_name = "SEVERITY", default_value = "info")]
-    pub fail_on: String,
+    /// Report only findings at or above this severity [default: info].
+    #[arg(long, value_name = "SEVERITY", value_parser = parse_severity)]
+    pub min_severity: Option<Severity>,
+    /// Exit with 1 when an unsuppressed finding is at or above this severity (`none`: never) [default: info].
+    #[arg(long, value_name = "SEVERITY")]
+    pub fail_on: Option<String>,
+    /// Configuration file (default: `.cipherlint.yaml` in the scan root, if any).
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+    /// Ignore `.cipherlint.yaml`.
+    #[arg(long)]
+    pub no_config: bool,
+    /// Compliance policy name (recorded; overrides the configuration's `policy`).
+    #[arg(long, value_name = "NAME")]
+    pub policy: Option<String>,
+    /// Also show findings silenced by `cipherlint: ignore[...]` comments (human format).
+    #[arg(long)]
+    pub show_suppressed: bool,
+    /// Drop the findings listed in this baseline file (`cipherlint baseline write`).
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// List baseline entries that no longer match a finding.
+    #[arg(long, requires = "baseline")]
+    pub report_stale: bool,
+    /// Report only findings on lines added or changed since this git revision.
+    #[arg(long, value_name = "REF", conflicts_with = "staged")]
+    pub diff_base: Option<String>,
+    /// Scan the staged (index) content of files staged for commit.
+    #[arg(long, conflicts_with = "pre_commit")]
+    pub staged: bool,
+    /// pre-commit mode: scan exactly the files given, and say so when there are none.
+    #[arg(long)]
+    pub pre_commit: bool,
     /// Worker threads (default: one per CPU).
     #[arg(long, short = 'j', value_name = "N", default_value_t = 0)]
     pub jobs: usize,
@@ -153,6 +201,8 @@ pub fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
         Command::Scan(args) => scan_cmd::run(args),
         Command::Rules(cmd) => rules_cmd::run(cmd),
+        Command::Baseline(BaselineCommand::Write { file, scan }) => baseline_cmd::write(&file, scan),
+        Command::Init { dir } => init_cmd::run(&dir),
     };
     match result {
         Ok(code) => code,

@@ -368,6 +368,7 @@ impl<'r> Engine<'r> {
                 .collect(),
             fingerprint: fp,
             in_test,
+            suppression: None,
         })
     }
 

@@ -3,6 +3,7 @@
 
 pub mod human;
 pub mod json;
+pub mod markdown;
 pub mod sarif;
 
 use std::io::Write;
@@ -15,11 +16,16 @@ pub enum Format {
     Human,
     Json,
     Sarif,
+    /// A Markdown summary (for a CI job summary or a PR comment).
+    Markdown,
 }
 
-pub fn render(format: Format, report: &ScanReport, rules: &RuleSet, out: &mut dyn Write, color: bool) -> std::io::Result<()> {
+/// Writes the report. Suppressed findings are always in JSON and SARIF (as
+/// suppressed); the human format shows them only with `show_suppressed`.
+pub fn render(format: Format, report: &ScanReport, rules: &RuleSet, out: &mut dyn Write, color: bool, show_suppressed: bool) -> std::io::Result<()> {
     match format {
-        Format::Human => human::write(report, rules, out, color),
+        Format::Human => human::write(report, rules, out, color, show_suppressed),
+        Format::Markdown => markdown::write(report, rules, out),
         Format::Json => json::write(report, rules, out),
         Format::Sarif => sarif::write(report, rules, out),
     }

@@ -176,6 +176,18 @@ fn result(f: &Finding, rules: &RuleSet) -> sarif::Result {
         .partial_fingerprints(fps)
         .properties(bag(Some(tags), props))
         .build();
+    if let Some(s) = &f.suppression {
+        let mut props = BTreeMap::new();
+        props.insert("line".to_string(), json!(s.line));
+        if let Some(u) = &s.until {
+            props.insert("until".to_string(), json!(u));
+        }
+        res.suppressions = Some(vec![sarif::Suppression::builder()
+            .kind(json!("inSource"))
+            .justification(s.reason.clone())
+            .properties(bag(None, props))
+            .build()]);
+    }
     if !f.related.is_empty() {
         res.related_locations = Some(f.related.iter().enumerate().map(|(i, r)| related_location(i + 1, r)).collect());
     }
