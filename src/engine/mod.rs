@@ -470,8 +470,10 @@ fn check<'t>(
     flow: &mut Vec<flow::Step>,
 ) -> bool {
     if cap.end == 0 && cap.start == 0 && cap.node.is_none() {
-        // An optional capture that did not take part in the match.
-        return k.not_regex.is_some() && k.regex.is_none() && k.compare.is_none() && !k.literal && !k.secret;
+        // A capture that did not take part in the match: `optional` entries
+        // are skipped; otherwise only a purely negative test can hold.
+        return k.optional
+            || k.not_regex.is_some() && k.regex.is_none() && k.compare.is_none() && !k.literal && !k.secret && k.flows_from.is_none();
     }
     let text = src.text.get(cap.start..cap.end).unwrap_or("");
     match values {

@@ -71,6 +71,8 @@ impl CmpOp {
 /// A compiled `where:` entry.
 pub struct Constraint {
     pub capture: usize,
+    /// Holds vacuously when the capture is absent from a match (alternations).
+    pub optional: bool,
     pub resolve: bool,
     pub regex: Option<Regex>,
     pub not_regex: Option<Regex>,
@@ -184,7 +186,7 @@ pub fn compile_rule(src: &RuleSource) -> Result<Rule, Vec<RuleError>> {
             continue;
         };
         for tg in &targets {
-            if !covered.contains(tg) && !cx.errors.iter().any(|_| true) {
+            if !covered.contains(tg) {
                 cx.at(t.referenced, format!("tests for `{tg}`, which has no matcher"), None);
             }
         }
@@ -302,10 +304,8 @@ fn compile_matcher(
             cx.at(f.referenced, format!("focus capture `{}` does not exist", f.value), None);
             0
         }),
-        None => match &lm.regex {
-            Some(_) => 0,
-            None => 0,
-        },
+        // Captures named `_x` are helpers; the first other one is reported.
+        None => capture_names.iter().position(|n| !n.starts_with('_')).unwrap_or(0),
     };
     let mut constraints = Vec::new();
     for c in &lm.constraints {
@@ -379,6 +379,7 @@ fn compile_constraint(
     };
     Some(Constraint {
         capture,
+        optional: c.optional,
         resolve: c.resolve || c.secret || c.literal || compare.is_some(),
         regex,
         not_regex,

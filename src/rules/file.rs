@@ -58,6 +58,10 @@ pub struct LangMatch {
 #[serde(deny_unknown_fields)]
 pub struct ConstraintFile {
     pub capture: String,
+    /// Skip this entry for matches where the capture is absent (a pattern of
+    /// an alternation that does not bind it); otherwise absence fails it.
+    #[serde(default)]
+    pub optional: bool,
     /// Apply text tests to the capture's resolved value(s) instead of its text.
     #[serde(default)]
     pub resolve: bool,
