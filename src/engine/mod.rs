@@ -180,7 +180,7 @@ impl<'r> Engine<'r> {
     /// What `src` defines for the wanted symbols, if it mentions any of them.
     pub fn learn(&self, src: &Source, wanted: &std::collections::BTreeSet<Wanted>, worker: &mut Worker) -> Option<Knowledge> {
         let lang = src.lang?;
-        if !wanted.iter().any(|w| w.mentioned_in(&src.text)) {
+        if !wanted.iter().any(|w| w.mentioned_in(lang, &src.text)) {
             return None;
         }
         let tree = self.parse(src, lang, worker)?;
