@@ -4,9 +4,12 @@
 //! (prefilter → parse → match → resolve) → [`finding`] → [`render`].
 
 pub mod cli;
+pub mod deps;
 pub mod engine;
 pub mod finding;
+pub mod inventory;
 pub mod lang;
+pub mod policy;
 pub mod render;
 pub mod rules;
 pub mod scan;

@@ -1,5 +1,6 @@
 //! Command-line interface: argument definitions and dispatch.
 
+mod policy_cmd;
 mod rules_cmd;
 mod scan_cmd;
 
@@ -37,6 +38,23 @@ pub enum Command {
     /// List, explain and test rules.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// List and explain compliance profiles (`scan --policy`).
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+}
+
+#[derive(Subcommand)]
+pub enum PolicyCommand {
+    /// List the built-in compliance profiles.
+    List,
+    /// Show a profile's entries: status, dates, clauses and replacements.
+    Explain {
+        /// Profile name or path of a profile file.
+        name: String,
+        /// Show statuses as of this date (YYYY-MM-DD; default today).
+        #[arg(long, value_name = "DATE")]
+        as_of: Option<String>,
+    },
 }
 
 #[derive(Args, Clone)]
@@ -104,6 +122,19 @@ pub struct ScanArgs {
     /// No summary or warnings on standard error.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// Check the crypto inventory against compliance profiles (built-in
+    /// name or profile file; repeatable or comma-separated; `cipherlint policy list`).
+    #[arg(long = "policy", value_name = "NAME", value_delimiter = ',')]
+    pub policies: Vec<String>,
+    /// Evaluate profiles as of this date (YYYY-MM-DD; default today).
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
+    /// Add the post-quantum readiness summary (implied by --policy).
+    #[arg(long)]
+    pub pq_report: bool,
+    /// Skip the audit of dependency manifests.
+    #[arg(long)]
+    pub no_dependency_audit: bool,
 }
 
 #[derive(Subcommand)]
@@ -153,6 +184,7 @@ pub fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
         Command::Scan(args) => scan_cmd::run(args),
         Command::Rules(cmd) => rules_cmd::run(cmd),
+        Command::Policy(cmd) => policy_cmd::run(cmd),
     };
     match result {
         Ok(code) => code,

@@ -20,7 +20,14 @@ pub(super) fn run(args: ScanArgs) -> miette::Result<ExitCode> {
             miette::miette!(code = "cipherlint::usage", "--fail-on `{s}` is not one of info, low, medium, high, critical, none")
         })?),
     };
-    let rules = load_rules(&args.selection)?;
+    let mut rules = load_rules(&args.selection)?;
+    let profiles = crate::policy::load(&args.policies)?;
+    let as_of = super::policy_cmd::as_of(args.as_of.as_deref())?;
+    let pq = args.pq_report || !profiles.is_empty();
+    if profiles.is_empty() && !pq && args.format != Format::Cbom {
+        // Nobody reads the inventory: skip the rules that only feed it.
+        rules.rules.retain(|r| r.report);
+    }
     let opts = ScanOptions {
         paths: args.paths.clone(),
         walk: WalkOptions { no_ignore: args.no_ignore, excludes: args.exclude.clone(), follow_symlinks: args.follow_symlinks },
@@ -36,6 +43,17 @@ pub(super) fn run(args: ScanArgs) -> miette::Result<ExitCode> {
         shard: None,
     };
     let mut report = scan::scan(&rules, &opts).map_err(|e| miette::miette!(code = "cipherlint::scan", "{e}"))?;
+    crate::policy::apply(&mut report, &mut rules, &profiles, as_of, args.include_tests);
+    let audit = !args.no_dependency_audit
+        && !args.selection.no_default_rules
+        && (args.selection.packs.is_empty() || args.selection.packs.iter().any(|p| p == "dependencies"))
+        && (args.selection.rule_ids.is_empty() || args.selection.rule_ids.iter().any(|r| r == crate::deps::RULE_ID));
+    if audit {
+        crate::deps::audit(&mut report, &mut rules, &crate::deps::builtin());
+    }
+    if pq {
+        report.pq = Some(crate::inventory::pq_summary(&report.assets));
+    }
     report.findings.retain(|f| f.severity >= args.min_severity);
 
     if !args.quiet {
@@ -60,6 +78,9 @@ pub(super) fn run(args: ScanArgs) -> miette::Result<ExitCode> {
                 other => other.into_diagnostic()?,
             }
         }
+    }
+    if let (Some(s), Format::Human, None) = (&report.pq, args.format, &args.output) {
+        println!("{}", s.human());
     }
     // The human format ends with the summary on stdout; others print it on stderr.
     if !args.quiet && (args.format != Format::Human || args.output.is_some()) {
