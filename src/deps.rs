@@ -490,11 +490,10 @@ fn manifest_line(base: &Path, d: &Dependency) -> String {
 
 /// CycloneDX purl of a dependency.
 pub fn purl(eco: &str, name: &str, version: Option<&str>) -> String {
-    let enc = |s: &str| s.replace('@', "%40");
     let (ty, path) = match eco {
         "maven" => ("maven", name.replacen(':', "/", 1)),
         "golang" => ("golang", name.to_string()),
-        "npm" => ("npm", enc(name).replacen("%40", "%40", 1)),
+        "npm" => ("npm", name.replace('@', "%40")),
         other => (other, name.to_string()),
     };
     match version {

@@ -349,10 +349,10 @@ impl Algo {
                 a.primitive = Some(p);
             }
         } else if let Some(p) = primitive_of_api(&api) {
-            if a.primitive.as_deref() != Some("kdf") || p == "kdf" {
-                if !(p == "hash" && a.primitive.is_some()) {
-                    a.primitive = Some(p.into());
-                }
+            // A KDF stays a KDF; an API that hashes does not relabel a named algorithm.
+            let keep = (a.primitive.as_deref() == Some("kdf") && p != "kdf") || (p == "hash" && a.primitive.is_some());
+            if !keep {
+                a.primitive = Some(p.into());
             }
         }
         if let Some(m) = facts.get("mode").map(|m| compact(m)).filter(|m| !m.is_empty()) {

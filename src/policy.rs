@@ -463,11 +463,10 @@ impl Entry {
                 return false;
             }
         }
-        let op_ok = match (self.operation, a.operation()) {
-            (Scope::Any, _) => true,
-            (Scope::Apply, Operation::Apply) | (Scope::Process, Operation::Process) => true,
-            _ => false,
-        };
+        let op_ok = matches!(
+            (self.operation, a.operation()),
+            (Scope::Any, _) | (Scope::Apply, Operation::Apply) | (Scope::Process, Operation::Process)
+        );
         op_ok
             && num_ok(self.key_size, a.key_size.map(f64::from))
             && num_ok(self.security_bits, a.security_bits().map(f64::from))

@@ -145,7 +145,8 @@ pub fn compile_rule(src: &RuleSource) -> Result<Rule, Vec<RuleError>> {
         cx.at(file.id.referenced, format!("rule id `{}` is not kebab-case", file.id.value), None);
     }
     let inventory_only = !file.report;
-    if !CATEGORIES.contains(&file.category.value.as_str()) && !(inventory_only && file.category.value == "inventory") {
+    let inventory_category = inventory_only && file.category.value == "inventory";
+    if !(CATEGORIES.contains(&file.category.value.as_str()) || inventory_category) {
         cx.at(file.category.referenced, format!("unknown category `{}`", file.category.value), Some("use one of weak-crypto, hardcoded-key, key-escrow (or inventory with `report: false`)"));
     }
     if inventory_only && file.inventory.value.is_empty() {
