@@ -33,7 +33,7 @@ pub struct Config {
     pub severity: BTreeMap<String, Severity>,
     /// Extra globs that mark test code.
     pub test_globs: Vec<String>,
-    /// Name of the compliance policy the project follows (recorded, not yet enforced).
+    /// Compliance profiles to evaluate (comma-separated names, as `--policy`).
     pub policy: Option<String>,
     /// Sections for parts of the tree, keyed by a glob such as `services/pay/**`.
     pub paths: BTreeMap<String, PathSection>,
@@ -231,7 +231,7 @@ min_severity: info
 severity: {}
 # Extra globs that mark test code (findings of test-only rules are dropped there).
 test_globs: []
-# The compliance policy this project follows (recorded only).
+# Compliance profiles to check, as with --policy (see `cipherlint policy list`).
 # policy: default
 # Per-path sections for monorepos; the most specific key wins.
 paths: {}

@@ -9,10 +9,13 @@
 pub mod baseline;
 pub mod cli;
 pub mod config;
+pub mod deps;
 pub mod engine;
 pub mod finding;
 pub mod git;
+pub mod inventory;
 pub mod lang;
+pub mod policy;
 pub mod render;
 pub mod rules;
 pub mod scan;

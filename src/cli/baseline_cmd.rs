@@ -7,8 +7,8 @@ use super::{scan_cmd, ScanArgs};
 use crate::baseline;
 
 pub(super) fn write(file: &Path, args: ScanArgs) -> miette::Result<ExitCode> {
-    let p = scan_cmd::prepare(&args)?;
-    let report = scan_cmd::collect(&args, &p)?;
+    let mut p = scan_cmd::prepare(&args)?;
+    let report = scan_cmd::collect(&args, &mut p)?;
     let text = baseline::render(&report.findings);
     std::fs::write(file, &text).map_err(|e| miette::miette!(code = "cipherlint::output", "cannot write {}: {e}", file.display()))?;
     if !args.quiet {

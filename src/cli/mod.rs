@@ -2,6 +2,7 @@
 
 mod baseline_cmd;
 mod init_cmd;
+mod policy_cmd;
 mod rules_cmd;
 mod scan_cmd;
 
@@ -39,6 +40,9 @@ pub enum Command {
     /// List, explain and test rules.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// List and explain compliance profiles (`scan --policy`).
+    #[command(subcommand)]
+    Policy(PolicyCommand),
     /// Record the current findings as accepted (see `scan --baseline`).
     #[command(subcommand)]
     Baseline(BaselineCommand),
@@ -47,6 +51,20 @@ pub enum Command {
         /// Directory to write it in.
         #[arg(default_value = ".")]
         dir: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum PolicyCommand {
+    /// List the built-in compliance profiles.
+    List,
+    /// Show a profile's entries: status, dates, clauses and replacements.
+    Explain {
+        /// Profile name or path of a profile file.
+        name: String,
+        /// Show statuses as of this date (YYYY-MM-DD; default today).
+        #[arg(long, value_name = "DATE")]
+        as_of: Option<String>,
     },
 }
 
@@ -101,9 +119,6 @@ pub struct ScanArgs {
     /// Ignore `.cipherlint.yaml`.
     #[arg(long)]
     pub no_config: bool,
-    /// Compliance policy name (recorded; overrides the configuration's `policy`).
-    #[arg(long, value_name = "NAME")]
-    pub policy: Option<String>,
     /// Also show findings silenced by `cipherlint: ignore[...]` comments (human format).
     #[arg(long)]
     pub show_suppressed: bool,
@@ -146,6 +161,19 @@ pub struct ScanArgs {
     /// Also report test vectors and keys in test code (tests/, *_test.go, ...).
     #[arg(long)]
     pub include_tests: bool,
+    /// Check the crypto inventory against compliance profiles (built-in
+    /// name or profile file; repeatable or comma-separated; `cipherlint policy list`).
+    #[arg(long = "policy", value_name = "NAME", value_delimiter = ',')]
+    pub policies: Vec<String>,
+    /// Evaluate profiles as of this date (YYYY-MM-DD; default today).
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
+    /// Add the post-quantum readiness summary (implied by --policy).
+    #[arg(long)]
+    pub pq_report: bool,
+    /// Skip the audit of dependency manifests.
+    #[arg(long)]
+    pub no_dependency_audit: bool,
     /// Run every matcher on every file (for debugging the prefilter).
     #[arg(long, hide = true)]
     pub no_prefilter: bool,
@@ -201,6 +229,7 @@ pub fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
         Command::Scan(args) => scan_cmd::run(args),
         Command::Rules(cmd) => rules_cmd::run(cmd),
+        Command::Policy(cmd) => policy_cmd::run(cmd),
         Command::Baseline(BaselineCommand::Write { file, scan }) => baseline_cmd::write(&file, scan),
         Command::Init { dir } => init_cmd::run(&dir),
     };

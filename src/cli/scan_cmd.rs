@@ -21,6 +21,9 @@ use crate::{baseline, git};
 /// A scan's resolved settings: the configuration file under the flags.
 pub(super) struct Prepared {
     pub(super) rules: RuleSet,
+    profiles: Vec<crate::policy::Profile>,
+    as_of: crate::policy::Date,
+    pq: bool,
     config: Option<Loaded>,
     fail_on: Option<Severity>,
     min_severity: Severity,
@@ -49,7 +52,20 @@ pub(super) fn prepare(args: &ScanArgs) -> miette::Result<Prepared> {
             selection.rule_ids = c.rules.clone();
         }
     }
-    let rules = load_rules(&selection)?;
+    let mut rules = load_rules(&selection)?;
+    // `--policy` wins over the configuration's `policy:`.
+    let names: Vec<String> = if args.policies.is_empty() {
+        cfg.and_then(|c| c.policy.clone()).map(|p| p.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty() && s != "default").collect()).unwrap_or_default()
+    } else {
+        args.policies.clone()
+    };
+    let profiles = crate::policy::load(&names)?;
+    let as_of = super::policy_cmd::as_of(args.as_of.as_deref())?;
+    let pq = args.pq_report || !profiles.is_empty();
+    if profiles.is_empty() && !pq && args.format != Format::Cbom {
+        // Nobody reads the inventory: skip the rules that only feed it.
+        rules.rules.retain(|r| r.report);
+    }
     if let Some(l) = &config {
         l.check_rules(&rules).map_err(|e| miette::Report::new(*e))?;
     }
@@ -71,12 +87,12 @@ pub(super) fn prepare(args: &ScanArgs) -> miette::Result<Prepared> {
         jobs: args.jobs,
         shard: None,
     };
-    Ok(Prepared { rules, config, fail_on, min_severity, opts })
+    Ok(Prepared { rules, profiles, as_of, pq, config, fail_on, min_severity, opts })
 }
 
 /// Runs the scan the flags ask for and applies the configuration and the
 /// diff filter; suppressions are already marked by the scan itself.
-pub(super) fn collect(args: &ScanArgs, p: &Prepared) -> miette::Result<ScanReport> {
+pub(super) fn collect(args: &ScanArgs, p: &mut Prepared) -> miette::Result<ScanReport> {
     let scan_err = |e: String| miette::miette!(code = "cipherlint::scan", "{e}");
     let mut report = if args.staged {
         let pathspecs: Vec<PathBuf> = args.paths.clone();
@@ -87,6 +103,18 @@ pub(super) fn collect(args: &ScanArgs, p: &Prepared) -> miette::Result<ScanRepor
     } else {
         scan::scan(&p.rules, &p.opts).map_err(scan_err)?
     };
+    crate::policy::apply(&mut report, &mut p.rules, &p.profiles, p.as_of, args.include_tests);
+    let sel = &args.selection;
+    let audit = !args.no_dependency_audit
+        && !sel.no_default_rules
+        && (sel.packs.is_empty() || sel.packs.iter().any(|p| p == "dependencies"))
+        && (sel.rule_ids.is_empty() || sel.rule_ids.iter().any(|r| r == crate::deps::RULE_ID));
+    if audit {
+        crate::deps::audit(&mut report, &mut p.rules, &crate::deps::builtin());
+    }
+    if p.pq {
+        report.pq = Some(crate::inventory::pq_summary(&report.assets));
+    }
     match &p.config {
         Some(l) => l.adjust(&mut report.findings, p.min_severity),
         None => report.findings.retain(|f| f.severity >= p.min_severity),
@@ -113,8 +141,8 @@ pub(super) fn run(args: ScanArgs) -> miette::Result<ExitCode> {
         eprintln!("cipherlint: no files were passed (pre-commit mode); nothing scanned");
         return Ok(ExitCode::SUCCESS);
     }
-    let p = prepare(&args)?;
-    let mut report = collect(&args, &p)?;
+    let mut p = prepare(&args)?;
+    let mut report = collect(&args, &mut p)?;
     if args.staged && report.files_scanned + report.files_skipped == 0 && !args.quiet {
         eprintln!("cipherlint: no staged files to scan");
     }
@@ -159,6 +187,9 @@ pub(super) fn run(args: ScanArgs) -> miette::Result<ExitCode> {
                 other => other.into_diagnostic()?,
             }
         }
+    }
+    if let (Some(s), Format::Human, None) = (&report.pq, args.format, &args.output) {
+        println!("{}", s.human());
     }
     // The human format ends with the summary on stdout; others print it on stderr.
     if !args.quiet && (args.format != Format::Human || args.output.is_some()) {

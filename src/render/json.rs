@@ -18,6 +18,9 @@ struct Output<'a> {
     summary: Summary,
     findings: Vec<JsonFinding<'a>>,
     notices: Vec<JsonNotice<'a>>,
+    /// Present with `--policy` or `--pq-report`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pq_readiness: Option<&'a crate::inventory::PqSummary>,
 }
 
 #[derive(Serialize)]
@@ -140,6 +143,7 @@ pub fn write(report: &ScanReport, rules: &RuleSet, out: &mut dyn Write) -> std::
         },
         findings,
         notices: report.notices.iter().map(|n| JsonNotice { path: &n.path, message: &n.message, skipped: n.skipped }).collect(),
+        pq_readiness: report.pq.as_ref(),
     };
     serde_json::to_writer_pretty(&mut *out, &doc)?;
     writeln!(out)

@@ -1,6 +1,7 @@
 //! Renderers: one module per output format, each reading the same
 //! [`ScanReport`] and rule set.
 
+pub mod cbom;
 pub mod human;
 pub mod json;
 pub mod markdown;
@@ -18,6 +19,8 @@ pub enum Format {
     Sarif,
     /// A Markdown summary (for a CI job summary or a PR comment).
     Markdown,
+    /// CycloneDX 1.6 cryptography bill of materials.
+    Cbom,
 }
 
 /// Writes the report. Suppressed findings are always in JSON and SARIF (as
@@ -28,5 +31,6 @@ pub fn render(format: Format, report: &ScanReport, rules: &RuleSet, out: &mut dy
         Format::Markdown => markdown::write(report, rules, out),
         Format::Json => json::write(report, rules, out),
         Format::Sarif => sarif::write(report, rules, out),
+        Format::Cbom => cbom::write(report, rules, out),
     }
 }

@@ -150,7 +150,7 @@ fn related_location(id: usize, r: &Related) -> sarif::Location {
     l
 }
 
-fn result(f: &Finding, rules: &RuleSet) -> sarif::Result {
+fn result(f: &Finding, rules: &RuleSet, report: &ScanReport) -> sarif::Result {
     let rule = &rules.rules[f.rule];
     let loc = sarif::Location::builder()
         .physical_location(physical(&f.span.path, (f.span.start.line, f.span.start.col), (f.span.end.line, f.span.end.col), Some(&f.snippet)))
@@ -164,6 +164,10 @@ fn result(f: &Finding, rules: &RuleSet) -> sarif::Result {
     props.insert("confidence".into(), json!(rule.confidence.as_str()));
     if f.in_test {
         props.insert("inTestCode".into(), json!(true));
+    }
+    // The CBOM component (`--format cbom`) of the crypto asset this is about.
+    if let Some(a) = crate::inventory::at(&report.assets, &f.span.path, f.span.start.line).filter(|a| a.algo.family.is_some()) {
+        props.insert("cbomRef".into(), json!(super::cbom::asset_ref(&a.algo)));
     }
     let mut tags = vec![rule.category.clone()];
     tags.extend(rule.cwe.iter().cloned());
@@ -243,7 +247,7 @@ pub fn build(report: &ScanReport, rules: &RuleSet) -> sarif::Sarif {
         .build();
     let mut run = sarif::Run::builder()
         .tool(sarif::Tool::builder().driver(driver).build())
-        .results(report.findings.iter().map(|f| result(f, rules)).collect::<Vec<_>>())
+        .results(report.findings.iter().map(|f| result(f, rules, report)).collect::<Vec<_>>())
         .invocations(vec![invocation])
         .automation_details(sarif::RunAutomationDetails::builder().id("cipherlint/scan/").build())
         .build();
