@@ -188,15 +188,17 @@ fn assemble(base: PathBuf, results: Vec<FileResult>) -> ScanReport {
     report
 }
 
+/// Runs `f` on a pool of `jobs` threads (0: one per CPU). Workers get a
+/// generous stack: every walk over a syntax tree is bounded, but tree-sitter
+/// and `syn` recurse on deeply nested input of their own accord.
 fn run_pool<T: Send>(jobs: usize, f: impl FnOnce() -> T + Send) -> T {
-    if jobs == 0 {
-        return f();
-    }
-    match rayon::ThreadPoolBuilder::new().num_threads(jobs).build() {
+    match rayon::ThreadPoolBuilder::new().num_threads(jobs).stack_size(WORKER_STACK).build() {
         Ok(pool) => pool.install(f),
         Err(_) => f(),
     }
 }
+
+const WORKER_STACK: usize = 64 << 20;
 
 /// Shard of a display path: a stable hash (FNV-1a), so every worker of a
 /// sharded audit agrees on the partition without talking to the others.

@@ -217,7 +217,8 @@ impl<'r> Engine<'r> {
 
     /// The captures of every match of a matcher's query (before constraints).
     fn run_query<'t>(&self, src: &Source, tree: &'t Tree, matcher: &Matcher, worker: &mut Worker) -> Vec<Vec<Cap<'t>>> {
-        let Pattern::Query(query) = &matcher.pattern else { return Vec::new() };
+        let Pattern::Query(lazy) = &matcher.pattern else { return Vec::new() };
+        let Some((query, remap)) = lazy.get(&matcher.capture_names) else { return Vec::new() };
         let cursor = worker.cursor.get_or_insert_with(QueryCursor::new);
         cursor.set_match_limit(4096);
         let deadline = Instant::now() + self.opts.parse_timeout;
@@ -229,7 +230,7 @@ impl<'r> Engine<'r> {
         while let Some(m) = matches.next() {
             let mut caps = vec![None; matcher.capture_names.len()];
             for c in m.captures {
-                let slot = &mut caps[c.index as usize];
+                let slot = &mut caps[remap[c.index as usize]];
                 if slot.is_none() {
                     *slot = Some(Cap { start: c.node.start_byte(), end: c.node.end_byte(), node: Some(c.node) });
                 }
@@ -584,7 +585,10 @@ fn check<'t>(
     }
     if let Some(source) = &k.flows_from {
         let chain = match (cx, node) {
-            (Some(cx), Some(n)) => cx.provenance(n, source, k.not_flows_through.as_ref()),
+            (Some(cx), Some(n)) => match source.get() {
+                Some(source) => cx.provenance(n, source, k.not_flows_through.as_ref().and_then(|c| c.get())),
+                None => None,
+            },
             _ => None,
         };
         match chain {

@@ -30,6 +30,7 @@ use crate::lang::{Language, Syntax};
 
 const MAX_DEPTH: usize = 12;
 const MAX_VALUES: usize = 16;
+const MAX_STEPS: usize = 2_000;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum ValueKind {
@@ -86,6 +87,8 @@ pub struct FileContext<'t> {
     known: &'t Knowledge,
     /// Symbols this file could not resolve by itself (for the cross-file pass).
     misses: RefCell<Vec<Wanted>>,
+    /// Work done by the current evaluation.
+    steps: std::cell::Cell<usize>,
 }
 
 fn in_list(kind: &str, list: &[&str]) -> bool {
@@ -142,6 +145,7 @@ impl<'t> FileContext<'t> {
             imports: HashMap::new(),
             known,
             misses: RefCell::new(Vec::new()),
+            steps: std::cell::Cell::new(0),
         };
         cx.index(root);
         cx
@@ -560,14 +564,22 @@ impl<'t> FileContext<'t> {
 
     /// Every value `node` may evaluate to (empty if none is known).
     pub fn eval(&self, node: Node<'t>) -> Vec<Value> {
+        self.steps.set(0);
+        self.eval_at(node, 0)
+    }
+
+    fn eval_at(&self, node: Node<'t>, depth: usize) -> Vec<Value> {
         let mut out = Vec::new();
-        self.eval_into(node, 0, &mut out);
+        self.eval_into(node, depth, &mut out);
         out.dedup();
         out
     }
 
     fn eval_into(&self, node: Node<'t>, depth: usize, out: &mut Vec<Value>) {
-        if depth > MAX_DEPTH || out.len() >= MAX_VALUES {
+        // Depth bounds the stack; the step budget bounds the total work of one
+        // evaluation (values can fan out through every reaching assignment).
+        self.steps.set(self.steps.get() + 1);
+        if depth > MAX_DEPTH || out.len() >= MAX_VALUES || self.steps.get() > MAX_STEPS {
             return;
         }
         let kind = node.kind();
@@ -581,7 +593,7 @@ impl<'t> FileContext<'t> {
             let mut acc = vec![String::new()];
             let mut c = node.walk();
             for part in node.named_children(&mut c) {
-                let vals = self.eval(part);
+                let vals = self.eval_at(part, depth + 1);
                 if vals.is_empty() {
                     return;
                 }
@@ -607,7 +619,7 @@ impl<'t> FileContext<'t> {
                 self.resolve_name(node, last_segment(t), true, depth, out);
             }
         } else if in_list(kind, s.arrays) || kind == "array_creation_expression" {
-            if let Some(v) = self.array_value(node) {
+            if let Some(v) = self.array_value(node, depth) {
                 out.push(v);
             }
         } else if in_list(kind, s.binaries) {
@@ -657,7 +669,7 @@ impl<'t> FileContext<'t> {
         } else if s.calls.iter().any(|c| c.0 == kind) {
             self.eval_call(node, depth, out);
         } else if kind == "composite_literal" {
-            if let Some(v) = self.array_value(node) {
+            if let Some(v) = self.array_value(node, depth) {
                 out.push(v);
             }
         }
@@ -672,7 +684,7 @@ impl<'t> FileContext<'t> {
         out.push(Value { kind: ValueKind::Str, text, num: None, origin });
     }
 
-    fn array_value(&self, node: Node<'t>) -> Option<Value> {
+    fn array_value(&self, node: Node<'t>, depth: usize) -> Option<Value> {
         let here = Origin::Here(node.start_byte(), node.end_byte());
         let text = self.text_of(node);
         // `new byte[16]` / `new byte[n]` without an initializer: all zeros.
@@ -699,7 +711,7 @@ impl<'t> FileContext<'t> {
                 zero = false;
             } else if in_list(k, self.syntax.identifiers) && n.parent().is_some_and(|p| p.kind() != "type_identifier") {
                 // A named element (`KEY_BYTE`) is not literal unless it resolves.
-                let vals = self.eval(n);
+                let vals = self.eval_at(n, depth + 1);
                 if vals.is_empty() {
                     return None;
                 }
@@ -780,8 +792,8 @@ impl<'t> FileContext<'t> {
 
         // Configuration lookups resolve against the scanned tree's properties files.
         if matches!(method, "getProperty" | "getRequiredProperty" | "getString" | "getenv_or_default") {
-            let key = args.first().map(|a| self.eval(*a)).unwrap_or_default();
-            let default = args.get(1).map(|a| self.eval(*a)).unwrap_or_default();
+            let key = args.first().map(|a| self.eval_at(*a, depth + 1)).unwrap_or_default();
+            let default = args.get(1).map(|a| self.eval_at(*a, depth + 1)).unwrap_or_default();
             if let Some(k) = key.first() {
                 if let Some(v) = self.known.props.lookup(&k.text) {
                     out.push(v);
@@ -1024,7 +1036,10 @@ impl<'t> FileContext<'t> {
     fn is_buffer_literal(&self, node: Node<'t>) -> bool {
         in_list(node.kind(), self.syntax.arrays)
             || matches!(node.kind(), "array_creation_expression" | "composite_literal" | "array_expression" | "initializer_list")
-            || self.eval(node).iter().any(|v| matches!(v.kind, ValueKind::Array { .. }))
+            || (s_is_call(self.syntax, node.kind())
+                && node
+                    .child_by_field_name(self.syntax.calls.iter().find(|c| c.0 == node.kind()).map_or("function", |c| c.1))
+                    .is_some_and(|f| ZERO_BUFFER_CTORS.contains(&last_segment(self.text_of(f)))))
     }
 
     /// Calls in the same function as `use_node` that start before it.

@@ -3,6 +3,7 @@
 //! reported against the line of the rule file it comes from.
 
 use std::fmt;
+use std::sync::OnceLock;
 
 use miette::{NamedSource, SourceSpan};
 use regex::Regex;
@@ -30,8 +31,108 @@ impl fmt::Display for Target {
 }
 
 pub enum Pattern {
-    Query(tree_sitter::Query),
+    Query(LazyQuery),
     Regex(Regex),
+}
+
+/// A tree-sitter query compiled on first use. Compiling every query of every
+/// language costs seconds at start-up, while a pre-commit run touches one or
+/// two languages; built-in packs (tested in CI) are therefore compiled lazily,
+/// and packs from `--rules` eagerly so their errors point at the line.
+pub struct LazyQuery {
+    lang: Language,
+    source: String,
+    compiled: OnceLock<Option<(tree_sitter::Query, Vec<usize>)>>,
+}
+
+impl LazyQuery {
+    /// The query and, for each of its capture indices, the matcher's index
+    /// for that capture name.
+    pub fn get(&self, names: &[String]) -> Option<(&tree_sitter::Query, &[usize])> {
+        let compiled = self.compiled.get_or_init(|| {
+            let query = tree_sitter::Query::new(&self.lang.grammar(), &self.source).ok()?;
+            let remap = query
+                .capture_names()
+                .iter()
+                .map(|n| names.iter().position(|m| m == n).unwrap_or(0))
+                .collect();
+            Some((query, remap))
+        });
+        compiled.as_ref().map(|(q, r)| (q, r.as_slice()))
+    }
+}
+
+/// A constraint's regex, compiled on first use: hundreds of them exist and
+/// compiling them all (Unicode classes) took most of a small scan's time.
+pub struct LazyRegex {
+    source: String,
+    compiled: OnceLock<Option<Regex>>,
+}
+
+impl LazyRegex {
+    pub fn new(source: &str) -> Self {
+        LazyRegex { source: source.to_string(), compiled: OnceLock::new() }
+    }
+
+    /// Compiles now; the error text if it does not compile.
+    pub fn check(&self) -> Result<(), String> {
+        Regex::new(&self.source).map(|_| ()).map_err(|e| e.to_string())
+    }
+
+    /// The compiled regex; one that does not compile (only possible in a
+    /// built-in pack, which the tests rule out) matches nothing.
+    pub fn get(&self) -> Option<&Regex> {
+        self.compiled.get_or_init(|| Regex::new(&self.source).ok()).as_ref()
+    }
+
+    pub fn is_match(&self, text: &str) -> bool {
+        self.get().is_some_and(|r| r.is_match(text))
+    }
+}
+
+/// Capture names of a query in order of first appearance, read from its text
+/// (comments and string literals skipped).
+fn query_capture_names(source: &str) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    let mut chars = source.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            ';' => {
+                for c in chars.by_ref() {
+                    if c == '\n' {
+                        break;
+                    }
+                }
+            }
+            '"' => {
+                while let Some(c) = chars.next() {
+                    match c {
+                        '\\' => {
+                            chars.next();
+                        }
+                        '"' => break,
+                        _ => {}
+                    }
+                }
+            }
+            '@' => {
+                let mut name = String::new();
+                while let Some(&c) = chars.peek() {
+                    if c.is_alphanumeric() || matches!(c, '_' | '-' | '.') {
+                        name.push(c);
+                        chars.next();
+                    } else {
+                        break;
+                    }
+                }
+                if !name.is_empty() && !names.contains(&name) {
+                    names.push(name);
+                }
+            }
+            _ => {}
+        }
+    }
+    names
 }
 
 /// One language's way of finding a rule's pattern.
@@ -74,19 +175,19 @@ pub struct Constraint {
     /// Holds vacuously when the capture is absent from a match (alternations).
     pub optional: bool,
     pub resolve: bool,
-    pub regex: Option<Regex>,
-    pub not_regex: Option<Regex>,
-    pub qualified: Option<Regex>,
+    pub regex: Option<LazyRegex>,
+    pub not_regex: Option<LazyRegex>,
+    pub qualified: Option<LazyRegex>,
     pub compare: Option<(CmpOp, f64)>,
-    pub inside: Option<Regex>,
-    pub not_inside: Option<Regex>,
-    pub context: Option<Regex>,
-    pub not_context: Option<Regex>,
+    pub inside: Option<LazyRegex>,
+    pub not_inside: Option<LazyRegex>,
+    pub context: Option<LazyRegex>,
+    pub not_context: Option<LazyRegex>,
     pub literal: bool,
     pub secret: bool,
     pub entropy: Option<f64>,
-    pub flows_from: Option<Regex>,
-    pub not_flows_through: Option<Regex>,
+    pub flows_from: Option<LazyRegex>,
+    pub not_flows_through: Option<LazyRegex>,
 }
 
 /// Collects errors for one rule file.
@@ -142,8 +243,8 @@ pub fn compile_rule(src: &RuleSource) -> Result<Rule, Vec<RuleError>> {
     if *file.id.value != *src.stem {
         cx.at(file.id.referenced, format!("rule id `{}` does not match its file name `{}`", file.id.value, src.stem), Some("name the file `<id>.yaml`"));
     }
-    let id_ok = Regex::new("^[a-z0-9]+(-[a-z0-9]+)*$").unwrap();
-    if !id_ok.is_match(&file.id.value) {
+    let kebab = file.id.value.split('-').all(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
+    if !kebab {
         cx.at(file.id.referenced, format!("rule id `{}` is not kebab-case", file.id.value), None);
     }
     let inventory_only = !file.report;
@@ -154,12 +255,14 @@ pub fn compile_rule(src: &RuleSource) -> Result<Rule, Vec<RuleError>> {
     if inventory_only && file.inventory.value.is_empty() {
         cx.at(file.id.referenced, "a `report: false` rule reports nothing, so it needs an `inventory:` map", Some("add e.g. `inventory: { algorithm: \"{alg}\" }`"));
     }
-    let cwe_ok = Regex::new(r"^CWE-[1-9][0-9]*$").unwrap();
+    let cwe_ok = |c: &str| {
+        c.strip_prefix("CWE-").is_some_and(|n| !n.starts_with('0') && !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+    };
     if file.cwe.value.is_empty() && !inventory_only {
         cx.at(file.cwe.referenced, "at least one CWE is required", None);
     }
     for c in &file.cwe.value {
-        if !cwe_ok.is_match(&c.value) {
+        if !cwe_ok(&c.value) {
             cx.at(c.referenced, format!("`{}` is not a CWE id", c.value), Some("write CWE ids as `CWE-327`"));
         }
     }
@@ -267,8 +370,17 @@ fn parse_targets(key: &str) -> Option<Vec<Target>> {
 
 /// `{name}` placeholders in a message (`{{` escapes a brace).
 pub(crate) fn placeholder_names(message: &str) -> Vec<String> {
-    let re = Regex::new(r"\{([A-Za-z_][A-Za-z0-9_]*)\}").unwrap();
-    re.captures_iter(message).map(|c| c[1].to_string()).collect()
+    let mut names = Vec::new();
+    let mut rest = message;
+    while let Some(open) = rest.find('{') {
+        rest = &rest[open + 1..];
+        let end = rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(rest.len());
+        let name = &rest[..end];
+        if rest[end..].starts_with('}') && name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_') {
+            names.push(name.to_string());
+        }
+    }
+    names
 }
 
 fn compile_matcher(
@@ -283,10 +395,10 @@ fn compile_matcher(
         cx.at(lm.prefilter.referenced, "`prefilter` needs at least one literal of two or more characters", Some("list literals a matching file must contain, e.g. [MODE_ECB]"));
     }
     let (pattern, capture_names) = match (&lm.query, &lm.regex, target) {
-        (Some(q), None, Target::Lang(lang)) => match tree_sitter::Query::new(&lang.grammar(), &q.value) {
-            Ok(query) => {
-                let names: Vec<String> = query.capture_names().iter().map(|s| s.to_string()).collect();
-                (Pattern::Query(query), names)
+        (Some(q), None, Target::Lang(lang)) => match eager_check(cx.src.trusted, lang, &q.value) {
+            Ok(()) => {
+                let names = query_capture_names(&q.value);
+                (Pattern::Query(LazyQuery { lang, source: q.value.clone(), compiled: OnceLock::new() }), names)
             }
             Err(e) => {
                 let offset = query_error_offset(&cx.src.text, q, e.row);
@@ -355,6 +467,14 @@ fn compile_matcher(
     })
 }
 
+/// Compiles a query now unless its pack is built in (see [`LazyQuery`]).
+fn eager_check(trusted: bool, lang: Language, source: &str) -> Result<(), tree_sitter::QueryError> {
+    if trusted {
+        return Ok(());
+    }
+    tree_sitter::Query::new(&lang.grammar(), source).map(|_| ())
+}
+
 fn query_error_offset(text: &str, q: &Spanned<String>, row: usize) -> usize {
     let start = location_offset(text, q.referenced);
     let wanted = q.value.lines().nth(row).unwrap_or("").trim();
@@ -376,15 +496,16 @@ fn compile_constraint(
         cx.at(at, format!("`where` names capture `{}`, which the pattern does not define", c.capture), None);
         return None;
     };
-    let mut re = |field: &str, v: &Option<String>| -> Option<Regex> {
-        let s = v.as_ref()?;
-        match Regex::new(s) {
-            Ok(r) => Some(r),
-            Err(e) => {
-                cx.at(at, format!("`{field}` regex does not compile: {}", e.to_string().lines().last().unwrap_or("")), None);
-                None
+    let trusted = cx.src.trusted;
+    let mut re = |field: &str, v: &Option<String>| -> Option<LazyRegex> {
+        let lazy = LazyRegex::new(v.as_ref()?);
+        if !trusted {
+            if let Err(e) = lazy.check() {
+                cx.at(at, format!("`{field}` regex does not compile: {}", e.lines().last().unwrap_or("")), None);
+                return None;
             }
         }
+        Some(lazy)
     };
     let regex = re("regex", &c.regex);
     let not_regex = re("not_regex", &c.not_regex);
@@ -441,6 +562,14 @@ mod tests {
         assert_eq!(parse_compare("< 2048"), Some((CmpOp::Lt, 2048.0)));
         assert_eq!(parse_compare(">=10"), Some((CmpOp::Ge, 10.0)));
         assert_eq!(parse_compare("about 3"), None);
+    }
+
+    #[test]
+    fn capture_names_in_order_of_appearance() {
+        let q = "; a comment with @fake\n(call function: (_) @fn (#eq? @fn \"x@y\") arguments: (_) @args) @call";
+        assert_eq!(query_capture_names(q), vec!["fn", "args", "call"]);
+        let query = tree_sitter::Query::new(&Language::Python.grammar(), q).unwrap();
+        assert_eq!(query.capture_names().to_vec(), vec!["fn", "args", "call"]);
     }
 
     #[test]

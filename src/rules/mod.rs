@@ -90,6 +90,8 @@ pub struct RuleSource {
     pub stem: String,
     pub origin: String,
     pub text: String,
+    /// Built into the binary (its queries are compiled lazily: see `LazyQuery`).
+    pub trusted: bool,
 }
 
 impl RuleSet {
@@ -104,6 +106,7 @@ impl RuleSet {
                     stem: file.rsplit_once('.').map_or(file, |(s, _)| s).to_string(),
                     origin: format!("rules/{rel}"),
                     text: (*text).to_string(),
+                    trusted: true,
                 }
             })
             .collect()
@@ -140,6 +143,7 @@ impl RuleSet {
                     stem: path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default(),
                     origin: path.display().to_string(),
                     text,
+                    trusted: false,
                 });
             }
         }
@@ -237,6 +241,28 @@ mod tests {
         };
         for cat in CATEGORIES {
             assert!(set.rules.iter().any(|r| r.category == cat), "no rule of category {cat}");
+        }
+        // Built-in queries are compiled lazily at scan time: prove here that
+        // every one compiles and binds exactly the captures read from its text.
+        for r in &set.rules {
+            for m in &r.matchers {
+                if let Pattern::Query(q) = &m.pattern {
+                    let (query, _) = q.get(&m.capture_names).unwrap_or_else(|| panic!("{}: {} query does not compile", r.id, m.target));
+                    let mut got: Vec<&str> = query.capture_names().to_vec();
+                    let mut want: Vec<&str> = m.capture_names.iter().map(String::as_str).collect();
+                    got.sort_unstable();
+                    want.sort_unstable();
+                    assert_eq!(got, want, "{}: {} capture names", r.id, m.target);
+                }
+            }
+        }
+        for r in &set.rules {
+            for k in r.matchers.iter().flat_map(|m| &m.constraints) {
+                let all = [&k.regex, &k.not_regex, &k.qualified, &k.inside, &k.not_inside, &k.context, &k.not_context, &k.flows_from, &k.not_flows_through];
+                for re in all.into_iter().flatten() {
+                    assert!(re.check().is_ok(), "{}: a constraint regex does not compile", r.id);
+                }
+            }
         }
         for r in set.rules.iter().filter(|r| r.report) {
             assert!(CATEGORIES.contains(&r.category.as_str()), "{}", r.id);
