@@ -7,6 +7,7 @@ pub mod cli;
 pub mod engine;
 pub mod finding;
 pub mod lang;
+pub mod merge;
 pub mod render;
 pub mod rules;
 pub mod scan;

@@ -3,6 +3,7 @@
 //! findings and notices are kept, then sorted so output never depends on `-j`.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rayon::prelude::*;
 
@@ -48,14 +49,34 @@ pub struct MemoryFile {
 }
 
 pub fn scan(rules: &RuleSet, opts: &ScanOptions) -> Result<ScanReport, String> {
-    let (base, mut targets, walk_issues) = walk::walk(&opts.paths, &opts.walk)?;
-    if let Some((k, n)) = opts.shard {
-        targets.retain(|t| shard_of(&t.rel, n) == k);
-    }
+    scan_with_progress(rules, opts, &Progress::default())
+}
+
+/// Counters a long scan updates as it goes, for a progress display on
+/// another thread; the scan itself never prints.
+#[derive(Default)]
+pub struct Progress {
+    /// Files to scan, known once the walk is over.
+    pub total: AtomicUsize,
+    pub done: AtomicUsize,
+    pub findings: AtomicUsize,
+}
+
+/// [`scan`], counting files and findings into `progress` as they complete.
+pub fn scan_with_progress(rules: &RuleSet, opts: &ScanOptions, progress: &Progress) -> Result<ScanReport, String> {
+    let (base, mut targets, mut walk_issues) = walk::walk(&opts.paths, &opts.walk)?;
+    // Configuration files resolve values for every file, so they are read
+    // before sharding: each shard must see the same properties.
     let mut props = Properties::default();
     for t in targets.iter().filter(|t| Properties::is_config(&t.path)) {
         props.add_file(&t.path, &t.rel);
     }
+    if let Some((k, n)) = opts.shard {
+        targets.retain(|t| shard_of(&t.rel, n) == k);
+        // Walk warnings are sharded too, so a merged log lists each once.
+        walk_issues.retain(|i| shard_of(&i.rel, n) == k);
+    }
+    progress.total.store(targets.len(), Ordering::Relaxed);
     let engine = Engine::new(rules, props, opts.engine.clone());
     let max = opts.max_file_size;
     let results = run_pool(opts.jobs, || {
@@ -63,7 +84,10 @@ pub fn scan(rules: &RuleSet, opts: &ScanOptions) -> Result<ScanReport, String> {
             .par_iter()
             .map_init(Worker::default, |w, t: &Target| {
                 let (src, issue) = source::read(&t.path, t.rel.clone(), max);
-                scan_one(&engine, w, src, issue, &t.rel)
+                let r = scan_one(&engine, w, src, issue, &t.rel);
+                progress.findings.fetch_add(r.findings.len(), Ordering::Relaxed);
+                progress.done.fetch_add(1, Ordering::Relaxed);
+                r
             })
             .collect::<Vec<_>>()
     });

@@ -1,5 +1,7 @@
 //! Command-line interface: argument definitions and dispatch.
 
+mod merge_cmd;
+mod progress;
 mod rules_cmd;
 mod scan_cmd;
 
@@ -37,6 +39,18 @@ pub enum Command {
     /// List, explain and test rules.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Merge SARIF logs of sharded scans into one run.
+    Merge(MergeArgs),
+}
+
+#[derive(Args)]
+pub struct MergeArgs {
+    /// SARIF files to merge (e.g. one per `scan --shard K/N`).
+    #[arg(required = true)]
+    pub inputs: Vec<PathBuf>,
+    /// Write the merged log to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Args, Clone)]
@@ -101,9 +115,13 @@ pub struct ScanArgs {
     /// Run every matcher on every file (for debugging the prefilter).
     #[arg(long, hide = true)]
     pub no_prefilter: bool,
-    /// No summary or warnings on standard error.
+    /// No summary, warnings or progress line on standard error.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// Scan only shard K of N (1-based: 1/3, 2/3, 3/3), chosen by a stable
+    /// hash of each file's path; merge the shards' SARIF with `cipherlint merge`.
+    #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+    pub shard: Option<(u64, u64)>,
 }
 
 #[derive(Subcommand)]
@@ -124,6 +142,17 @@ pub enum RulesCommand {
         /// A rules directory to test instead of the built-in packs.
         dir: Option<PathBuf>,
     },
+}
+
+/// `K/N` with 1 ≤ K ≤ N → the 0-based shard index and the count.
+fn parse_shard(s: &str) -> Result<(u64, u64), String> {
+    let bad = || format!("`{s}` is not K/N with 1 <= K <= N (e.g. 2/4)");
+    let (k, n) = s.split_once('/').ok_or_else(bad)?;
+    let (k, n): (u64, u64) = (k.trim().parse().map_err(|_| bad())?, n.trim().parse().map_err(|_| bad())?);
+    if k == 0 || n == 0 || k > n {
+        return Err(bad());
+    }
+    Ok((k - 1, n))
 }
 
 fn parse_severity(s: &str) -> Result<Severity, String> {
@@ -153,6 +182,7 @@ pub fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
         Command::Scan(args) => scan_cmd::run(args),
         Command::Rules(cmd) => rules_cmd::run(cmd),
+        Command::Merge(args) => merge_cmd::run(args),
     };
     match result {
         Ok(code) => code,

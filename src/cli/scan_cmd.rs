@@ -2,6 +2,7 @@
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 use miette::IntoDiagnostic;
@@ -10,7 +11,8 @@ use super::{load_rules, ScanArgs};
 use crate::engine::EngineOptions;
 use crate::render::{self, human::summary_line, Format};
 use crate::rules::Severity;
-use crate::scan::{self, ScanOptions};
+use super::progress::Reporter;
+use crate::scan::{self, Progress, ScanOptions};
 use crate::walk::WalkOptions;
 
 pub(super) fn run(args: ScanArgs) -> miette::Result<ExitCode> {
@@ -33,9 +35,13 @@ pub(super) fn run(args: ScanArgs) -> miette::Result<ExitCode> {
             test_globs: Vec::new(),
         },
         jobs: args.jobs,
-        shard: None,
+        shard: args.shard,
     };
-    let mut report = scan::scan(&rules, &opts).map_err(|e| miette::miette!(code = "cipherlint::scan", "{e}"))?;
+    let progress = Arc::new(Progress::default());
+    let reporter = Reporter::start(progress.clone(), !args.quiet && std::io::stderr().is_terminal());
+    let scanned = scan::scan_with_progress(&rules, &opts, &progress);
+    reporter.finish();
+    let mut report = scanned.map_err(|e| miette::miette!(code = "cipherlint::scan", "{e}"))?;
     report.findings.retain(|f| f.severity >= args.min_severity);
 
     if !args.quiet {
