@@ -392,6 +392,39 @@ mod tests {
         let csp = content_security_policy();
         assert!(csp.starts_with("default-src 'none'"));
         assert!(csp.contains(&format!("'sha256-{}'", base64(&Sha256::digest(SCRIPT.as_bytes())))));
-        assert!(!csp.contains("unsafe-inline'; script") && !csp.contains("script-src 'unsafe-inline'"));
+        assert!(!csp.contains("script-src 'unsafe-inline'"));
+    }
+
+    #[test]
+    fn related_locations_and_flow_are_shown_escaped() {
+        use crate::finding::{Pos, Span};
+        let rules = RuleSet::compile(RuleSet::embedded_sources()).unwrap();
+        let span = |path: &str, line| Span { path: path.into(), start: Pos { line, col: 5 }, end: Pos { line, col: 8 }, bytes: (0, 0) };
+        let hostile = "<img src=x onerror=alert(1)>";
+        let f = Finding {
+            rule: 0,
+            rule_id: rules.rules[0].id.clone(),
+            severity: Severity::High,
+            span: span(&format!("{hostile}.py"), 3),
+            message: format!("msg {hostile}"),
+            snippet: format!("x = md5({hostile})"),
+            scope: Some(hostile.into()),
+            related: vec![Related { span: span("k.py", 1), message: format!("value from {hostile}") }],
+            flow: vec![
+                Related { span: span("k.py", 1), message: "source".into() },
+                Related { span: span("k.py", 2), message: format!("sink {hostile}") },
+            ],
+            fingerprint: "ab".into(),
+            in_test: false,
+        };
+        let report = ScanReport { base: ".".into(), findings: vec![f], notices: Vec::new(), files_scanned: 1, files_skipped: 0, files_parsed: 1 };
+        let mut out = Vec::new();
+        write(&report, &rules, &mut out).unwrap();
+        let html = String::from_utf8(out).unwrap();
+        assert!(!html.contains("<img"), "{html}");
+        assert!(html.contains("value from &lt;img"));
+        assert!(html.contains("<li><code class=\"where\">k.py:2:5</code> sink &lt;img"));
+        assert!(html.contains("x = <mark>md5</mark>(&lt;img"), "{html}");
+        assert!(html.contains("Evidence chain"));
     }
 }
