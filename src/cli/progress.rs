@@ -35,11 +35,8 @@ impl Reporter {
         let thread = std::thread::spawn(move || {
             let started = Instant::now();
             let mut drawn = false;
-            loop {
-                match rx.recv_timeout(TICK) {
-                    Err(RecvTimeoutError::Timeout) => {}
-                    _ => break,
-                }
+            // Wakes every tick; a message or a dropped sender means stop.
+            while let Err(RecvTimeoutError::Timeout) = rx.recv_timeout(TICK) {
                 let elapsed = started.elapsed();
                 if elapsed < GRACE {
                     continue;
