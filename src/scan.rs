@@ -7,7 +7,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rayon::prelude::*;
 
-use crate::engine::{Engine, EngineOptions, Properties, Worker};
+use std::collections::BTreeSet;
+
+use crate::engine::{Engine, EngineOptions, Knowledge, Properties, Wanted, Worker};
 use crate::finding::Finding;
 use crate::rules::RuleSet;
 use crate::source::{self, ReadIssue};
@@ -64,33 +66,70 @@ pub struct Progress {
 
 /// [`scan`], counting files and findings into `progress` as they complete.
 pub fn scan_with_progress(rules: &RuleSet, opts: &ScanOptions, progress: &Progress) -> Result<ScanReport, String> {
-    let (base, mut targets, mut walk_issues) = walk::walk(&opts.paths, &opts.walk)?;
-    // Configuration files resolve values for every file, so they are read
-    // before sharding: each shard must see the same properties.
+    let (base, all_targets, mut walk_issues) = walk::walk(&opts.paths, &opts.walk)?;
+    // Configuration files and the cross-file pass below resolve values for
+    // every file, so they read the whole tree: each shard must know what an
+    // unsharded scan knows, and only its own files are scanned.
     let mut props = Properties::default();
-    for t in targets.iter().filter(|t| Properties::is_config(&t.path)) {
+    for t in all_targets.iter().filter(|t| Properties::is_config(&t.path)) {
         props.add_file(&t.path, &t.rel);
     }
-    if let Some((k, n)) = opts.shard {
-        targets.retain(|t| shard_of(&t.rel, n) == k);
-        // Walk warnings are sharded too, so a merged log lists each once.
-        walk_issues.retain(|i| shard_of(&i.rel, n) == k);
-    }
+    let targets: Vec<&Target> = match opts.shard {
+        Some((k, n)) => {
+            // Walk warnings are sharded too, so a merged log lists each once.
+            walk_issues.retain(|i| shard_of(&i.rel, n) == k);
+            all_targets.iter().filter(|t| shard_of(&t.rel, n) == k).collect()
+        }
+        None => all_targets.iter().collect(),
+    };
     progress.total.store(targets.len(), Ordering::Relaxed);
-    let engine = Engine::new(rules, props, opts.engine.clone());
+    let mut known = Knowledge::with_props(props);
     let max = opts.max_file_size;
-    let results = run_pool(opts.jobs, || {
-        targets
-            .par_iter()
-            .map_init(Worker::default, |w, t: &Target| {
-                let (src, issue) = source::read(&t.path, t.rel.clone(), max);
-                let r = scan_one(&engine, w, src, issue, &t.rel);
-                progress.findings.fetch_add(r.findings.len(), Ordering::Relaxed);
-                progress.done.fetch_add(1, Ordering::Relaxed);
-                r
+    let scan_targets = |known: &Knowledge, targets: &[&Target], count: bool| {
+        let engine = Engine::new(rules, known, opts.engine.clone());
+        run_pool(opts.jobs, || {
+            targets
+                .par_iter()
+                .map_init(Worker::default, |w, t| {
+                    let (src, issue) = source::read(&t.path, t.rel.clone(), max);
+                    let r = scan_one(&engine, w, src, issue, &t.rel);
+                    if count {
+                        progress.findings.fetch_add(r.findings.len(), Ordering::Relaxed);
+                        progress.done.fetch_add(1, Ordering::Relaxed);
+                    }
+                    r
+                })
+                .collect::<Vec<_>>()
+        })
+    };
+    let mut results = scan_targets(&known, &targets, true);
+
+    // Cross-file pass: learn what other files define for the symbols some
+    // files could not resolve alone, then rescan just those files.
+    // Bounded: a pathological tree cannot turn this into a second full parse.
+    let wanted: BTreeSet<Wanted> = results.iter().flat_map(|r| r.misses.iter().cloned()).collect::<BTreeSet<_>>().into_iter().take(256).collect();
+    if !wanted.is_empty() {
+        let learned = {
+            let engine = Engine::new(rules, &known, opts.engine.clone());
+            run_pool(opts.jobs, || {
+                all_targets
+                    .par_iter()
+                    .map_init(Worker::default, |w, t| {
+                        let (src, _) = source::read(&t.path, t.rel.clone(), max);
+                        src.and_then(|s| engine.learn(&s, &wanted, w))
+                    })
+                    .collect::<Vec<_>>()
             })
-            .collect::<Vec<_>>()
-    });
+        };
+        for k in learned.into_iter().flatten() {
+            known.absorb(k);
+        }
+        let again: Vec<usize> = (0..targets.len()).filter(|&i| !results[i].misses.is_empty()).collect();
+        let rescan: Vec<&Target> = again.iter().map(|&i| targets[i]).collect();
+        for (i, r) in again.into_iter().zip(scan_targets(&known, &rescan, false)) {
+            results[i] = r;
+        }
+    }
     let mut report = assemble(base, results);
     report.notices.extend(walk_issues.into_iter().map(|i| Notice { path: i.rel, message: i.message, skipped: true }));
     report.notices.sort();
@@ -99,7 +138,8 @@ pub fn scan_with_progress(rules: &RuleSet, opts: &ScanOptions, progress: &Progre
 
 /// Scans files whose content is already in memory (`--staged`).
 pub fn scan_memory(rules: &RuleSet, files: Vec<MemoryFile>, opts: &ScanOptions) -> ScanReport {
-    let engine = Engine::new(rules, Properties::default(), opts.engine.clone());
+    let known = Knowledge::default();
+    let engine = Engine::new(rules, &known, opts.engine.clone());
     let max = opts.max_file_size;
     let results = run_pool(opts.jobs, || {
         files
@@ -115,6 +155,7 @@ pub fn scan_memory(rules: &RuleSet, files: Vec<MemoryFile>, opts: &ScanOptions) 
 
 struct FileResult {
     findings: Vec<Finding>,
+    misses: Vec<Wanted>,
     notices: Vec<Notice>,
     scanned: bool,
     parsed: bool,
@@ -126,11 +167,11 @@ fn scan_one(engine: &Engine<'_>, w: &mut Worker, src: Option<source::Source>, is
         notices.push(Notice { path: rel.to_string(), message: i.describe(), skipped: i.skipped() });
     }
     let Some(src) = src else {
-        return FileResult { findings: Vec::new(), notices, scanned: false, parsed: false };
+        return FileResult { findings: Vec::new(), misses: Vec::new(), notices, scanned: false, parsed: false };
     };
     let outcome = engine.scan(&src, w);
     notices.extend(outcome.warnings.into_iter().map(|m| Notice { path: rel.to_string(), message: m, skipped: false }));
-    FileResult { findings: outcome.findings, notices, scanned: true, parsed: outcome.parsed }
+    FileResult { findings: outcome.findings, misses: outcome.misses, notices, scanned: true, parsed: outcome.parsed }
 }
 
 fn assemble(base: PathBuf, results: Vec<FileResult>) -> ScanReport {

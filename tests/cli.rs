@@ -223,3 +223,31 @@ fn rules_commands() {
     assert_eq!(test.status.code(), Some(0), "{}", stdout(&test));
     assert!(stdout(&test).contains("0 missing, 0 noisy"));
 }
+
+#[test]
+fn values_resolve_across_files() {
+    let dir = tree(&[
+        ("src/demo/CryptoConfig.java", b"package demo;\npublic final class CryptoConfig {\n    public static final String CIPHER = \"DES/CBC/PKCS5Padding\";\n}\n"),
+        (
+            "src/demo/Box.java",
+            b"package demo;\nimport javax.crypto.Cipher;\npublic class Box {\n    Cipher make(String transformation) throws Exception {\n        return Cipher.getInstance(transformation);\n    }\n    Cipher legacy() throws Exception {\n        return Cipher.getInstance(CryptoConfig.CIPHER);\n    }\n}\n",
+        ),
+        ("src/demo/App.java", b"package demo;\npublic class App {\n    void run(Box b) throws Exception { b.make(\"RC4\"); }\n}\n"),
+        ("src/demo/Safe.java", b"package demo;\nimport javax.crypto.Cipher;\npublic class Safe {\n    Cipher c(String t) throws Exception { return Cipher.getInstance(t); }\n    void go() throws Exception { c(\"AES/GCM/NoPadding\"); }\n}\n"),
+    ]);
+    let o = run(&["scan", ".", "-f", "json", "--rule", "weak-cipher"], dir.path());
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let got: Vec<(String, u64, String)> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["path"].as_str().unwrap().to_string(), f["start"]["line"].as_u64().unwrap(), f["related"][0]["path"].as_str().unwrap_or("").to_string()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("src/demo/Box.java".to_string(), 5, "src/demo/App.java".to_string()),
+            ("src/demo/Box.java".to_string(), 8, "src/demo/CryptoConfig.java".to_string()),
+        ]
+    );
+}

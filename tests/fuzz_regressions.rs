@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use cipherlint::engine::{Engine, EngineOptions, Properties, Worker};
+use cipherlint::engine::{Engine, EngineOptions, Knowledge, Worker};
 use cipherlint::lang::Language;
 use cipherlint::rules::{check, RuleSet, RuleSource};
 use cipherlint::source;
@@ -30,7 +30,8 @@ fn parse_match(data: Vec<u8>) {
             let (src, _) = source::from_bytes(Path::new(&name), name.clone(), code.to_vec(), 1 << 20);
             let Some(src) = src else { return };
             let opts = EngineOptions { no_prefilter: true, include_tests: true, parse_timeout: Duration::from_secs(2), ..EngineOptions::default() };
-            let engine = Engine::new(&rules, Properties::default(), opts);
+            let known = Knowledge::default();
+            let engine = Engine::new(&rules, &known, opts);
             let out = engine.scan(&src, &mut Worker::default());
             for f in &out.findings {
                 assert!(f.span.bytes.0 <= f.span.bytes.1 && f.span.bytes.1 <= src.text.len());

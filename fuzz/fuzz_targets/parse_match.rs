@@ -7,7 +7,7 @@ use std::path::Path;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use cipherlint::engine::{Engine, EngineOptions, Properties, Worker};
+use cipherlint::engine::{Engine, EngineOptions, Knowledge, Worker};
 use cipherlint::lang::Language;
 use cipherlint::rules::RuleSet;
 use cipherlint::source;
@@ -25,7 +25,8 @@ fuzz_target!(|data: &[u8]| {
     let (src, _) = source::from_bytes(Path::new(&name), name.clone(), code.to_vec(), 1 << 20);
     let Some(src) = src else { return };
     let opts = EngineOptions { no_prefilter: true, include_tests: true, parse_timeout: Duration::from_secs(2), ..EngineOptions::default() };
-    let engine = Engine::new(rules(), Properties::default(), opts);
+    let known = Knowledge::default();
+    let engine = Engine::new(rules(), &known, opts);
     let mut worker = Worker::default();
     let out = engine.scan(&src, &mut worker);
     for f in &out.findings {

@@ -4,6 +4,7 @@
 
 pub mod flow;
 pub mod prefilter;
+pub mod project;
 pub mod props;
 pub mod resolve;
 pub mod rust_syn;
@@ -19,6 +20,7 @@ use crate::lang::Language;
 use crate::rules::{Constraint, Matcher, Pattern, Rule, RuleSet, Target};
 use crate::source::Source;
 pub use prefilter::{MatcherRef, Prefilter};
+pub use project::{Knowledge, Wanted};
 pub use props::Properties;
 use resolve::{entropy, is_placeholder, FileContext, Origin, Value, ValueKind};
 
@@ -51,7 +53,7 @@ impl Default for EngineOptions {
 pub struct Engine<'r> {
     pub rules: &'r RuleSet,
     prefilter: Prefilter,
-    props: Properties,
+    known: &'r Knowledge,
     opts: EngineOptions,
     test_path: Regex,
     extra_test: Option<globset::GlobSet>,
@@ -68,6 +70,8 @@ pub struct Worker {
 #[derive(Default)]
 pub struct FileOutcome {
     pub findings: Vec<Finding>,
+    /// Symbols resolution needed and this file does not define.
+    pub misses: Vec<Wanted>,
     pub warnings: Vec<String>,
     pub parsed: bool,
 }
@@ -81,7 +85,7 @@ struct Cap<'t> {
 }
 
 impl<'r> Engine<'r> {
-    pub fn new(rules: &'r RuleSet, props: Properties, opts: EngineOptions) -> Self {
+    pub fn new(rules: &'r RuleSet, known: &'r Knowledge, opts: EngineOptions) -> Self {
         let extra_test = if opts.test_globs.is_empty() {
             None
         } else {
@@ -96,7 +100,7 @@ impl<'r> Engine<'r> {
         Engine {
             rules,
             prefilter: Prefilter::new(rules),
-            props,
+            known,
             opts,
             test_path: Regex::new(
                 r"(^|/)(tests?|__tests__|spec|specs|testdata|test-data|src/test)/|_test\.(go|py|c|cc|cpp|rs)$|(^|/)test_[^/]*\.py$|\.(spec|test)\.[cm]?[jt]sx?$|Tests?\.(java|cs|kt)$|(^|/)conftest\.py$",
@@ -122,8 +126,7 @@ impl<'r> Engine<'r> {
             return out;
         }
         let test_file = self.is_test_path(&src.rel);
-        let mut tree: Option<Tree> = None;
-        let mut parse_failed = false;
+        let mut syntax_hits = Vec::new();
         for mref in &hits {
             let rule = &self.rules.rules[mref.rule];
             if rule.skip_in_tests && test_file && !self.opts.include_tests {
@@ -131,30 +134,60 @@ impl<'r> Engine<'r> {
             }
             let matcher = &rule.matchers[mref.matcher];
             match &matcher.pattern {
-                Pattern::Regex(re) => self.run_regex(src, mref, rule, matcher, re, test_file, &mut out),
-                Pattern::Query(_) => {
-                    let Target::Lang(lang) = matcher.target else { continue };
-                    if tree.is_none() && !parse_failed {
-                        match self.parse(src, lang, worker) {
-                            Some(t) => tree = Some(t),
-                            None => {
-                                parse_failed = true;
-                                out.warnings.push(format!(
-                                    "{}: parse budget of {:?} exceeded; file skipped by syntax rules",
-                                    src.rel, self.opts.parse_timeout
-                                ));
-                            }
+                Pattern::Regex(re) => self.run_regex(src, rule, matcher, re, test_file, &mut out),
+                Pattern::Query(_) => syntax_hits.push(*mref),
+            }
+        }
+        let lang = syntax_hits.iter().find_map(|m| match self.rules.rules[m.rule].matchers[m.matcher].target {
+            Target::Lang(l) => Some(l),
+            Target::Any => None,
+        });
+        if let Some(lang) = lang {
+            // Parse once, run every query, and build the resolver's index of
+            // the file only if some query matched.
+            match self.parse(src, lang, worker) {
+                Some(tree) => {
+                    out.parsed = true;
+                    let mut matched = Vec::new();
+                    for mref in &syntax_hits {
+                        let matcher = &self.rules.rules[mref.rule].matchers[mref.matcher];
+                        for caps in self.run_query(src, &tree, matcher, worker) {
+                            matched.push((*mref, caps));
                         }
                     }
-                    if let Some(t) = &tree {
-                        out.parsed = true;
-                        self.run_query(src, t, mref, rule, matcher, test_file, worker, &mut out);
+                    if !matched.is_empty() {
+                        let cx = FileContext::new(lang, tree.root_node(), &src.text, self.known);
+                        for (mref, caps) in matched {
+                            let rule = &self.rules.rules[mref.rule];
+                            let matcher = &rule.matchers[mref.matcher];
+                            if let Some(f) = self.evaluate(src, Some(&cx), rule, matcher, &caps, test_file) {
+                                out.findings.push(f);
+                            }
+                        }
+                        out.misses = cx.take_misses();
                     }
                 }
+                None => out.warnings.push(format!(
+                    "parse budget of {:?} exceeded; file skipped by syntax rules (--parse-timeout-ms)",
+                    self.opts.parse_timeout
+                )),
             }
         }
         dedup(&mut out.findings);
         out
+    }
+
+    /// What `src` defines for the wanted symbols, if it mentions any of them.
+    pub fn learn(&self, src: &Source, wanted: &std::collections::BTreeSet<Wanted>, worker: &mut Worker) -> Option<Knowledge> {
+        let lang = src.lang?;
+        if !wanted.iter().any(|w| w.mentioned_in(&src.text)) {
+            return None;
+        }
+        let tree = self.parse(src, lang, worker)?;
+        let cx = FileContext::new(lang, tree.root_node(), &src.text, self.known);
+        let mut k = Knowledge::default();
+        k.learn(src, &cx, wanted);
+        Some(k)
     }
 
     fn parse(&self, src: &Source, lang: Language, worker: &mut Worker) -> Option<Tree> {
@@ -178,20 +211,9 @@ impl<'r> Engine<'r> {
         tree
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn run_query(
-        &self,
-        src: &Source,
-        tree: &Tree,
-        mref: &MatcherRef,
-        rule: &Rule,
-        matcher: &Matcher,
-        test_file: bool,
-        worker: &mut Worker,
-        out: &mut FileOutcome,
-    ) {
-        let Pattern::Query(query) = &matcher.pattern else { return };
-        let Target::Lang(lang) = matcher.target else { return };
+    /// The captures of every match of a matcher's query (before constraints).
+    fn run_query<'t>(&self, src: &Source, tree: &'t Tree, matcher: &Matcher, worker: &mut Worker) -> Vec<Vec<Cap<'t>>> {
+        let Pattern::Query(query) = &matcher.pattern else { return Vec::new() };
         let cursor = worker.cursor.get_or_insert_with(QueryCursor::new);
         cursor.set_match_limit(4096);
         let deadline = Instant::now() + self.opts.parse_timeout;
@@ -199,7 +221,7 @@ impl<'r> Engine<'r> {
         let qopts = tree_sitter::QueryCursorOptions::new().progress_callback(&mut progress);
         let text = src.text.as_bytes();
         let mut matches = cursor.matches_with_options(query, tree.root_node(), text, qopts);
-        let mut found: Vec<Vec<Cap<'_>>> = Vec::new();
+        let mut found: Vec<Vec<Cap<'t>>> = Vec::new();
         while let Some(m) = matches.next() {
             let mut caps = vec![None; matcher.capture_names.len()];
             for c in m.captures {
@@ -216,22 +238,13 @@ impl<'r> Engine<'r> {
                 break;
             }
         }
-        if found.is_empty() {
-            return;
-        }
-        let cx = FileContext::new(lang, tree.root_node(), &src.text, &self.props);
-        for caps in found {
-            if let Some(f) = self.evaluate(src, Some(&cx), mref, rule, matcher, &caps, test_file) {
-                out.findings.push(f);
-            }
-        }
+        found
     }
 
     #[allow(clippy::too_many_arguments)]
     fn run_regex(
         &self,
         src: &Source,
-        mref: &MatcherRef,
         rule: &Rule,
         matcher: &Matcher,
         re: &Regex,
@@ -245,7 +258,7 @@ impl<'r> Engine<'r> {
             let caps: Vec<Cap<'_>> = (0..matcher.capture_names.len())
                 .map(|i| c.get(i).map_or(Cap { start: 0, end: 0, node: None }, |m| Cap { start: m.start(), end: m.end(), node: None }))
                 .collect();
-            if let Some(f) = self.evaluate(src, None, mref, rule, matcher, &caps, test_file) {
+            if let Some(f) = self.evaluate(src, None, rule, matcher, &caps, test_file) {
                 out.findings.push(f);
             }
         }
@@ -257,7 +270,6 @@ impl<'r> Engine<'r> {
         &self,
         src: &Source,
         cx: Option<&FileContext<'_>>,
-        mref: &MatcherRef,
         rule: &Rule,
         matcher: &Matcher,
         caps: &[Cap<'_>],
@@ -330,7 +342,7 @@ impl<'r> Engine<'r> {
                     }
                     Origin::Elsewhere { path, line } if !path.is_empty() => related.push(Related {
                         span: Span { path: path.clone(), start: Pos { line: *line, col: 1 }, end: Pos { line: *line, col: 1 }, bytes: (0, 0) },
-                        message: format!("value `{}` is configured here", self.shown(&one_line(&v.text, 60), &secrets)),
+                        message: format!("value `{}` is defined here", self.shown(&one_line(&v.text, 60), &secrets)),
                     }),
                     _ => {}
                 }
@@ -341,7 +353,6 @@ impl<'r> Engine<'r> {
         let matched = src.text.get(focus.start..focus.end).unwrap_or("");
         let fp_text = if secrets.is_empty() { matched.to_string() } else { redact_all(matched, &secrets) };
         let fp = fingerprint(&rule.id, &src.rel, &fp_text, scope.as_deref(), 0);
-        let _ = mref;
         Some(Finding {
             rule: self.rules.rules.iter().position(|r| r.id == rule.id).unwrap_or(0),
             rule_id: rule.id.clone(),

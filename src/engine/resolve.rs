@@ -22,7 +22,9 @@ use std::collections::HashMap;
 
 use tree_sitter::Node;
 
-use super::props::Properties;
+use std::cell::RefCell;
+
+use super::project::{Knowledge, Wanted};
 use super::rust_syn;
 use crate::lang::{Language, Syntax};
 
@@ -81,7 +83,9 @@ pub struct FileContext<'t> {
     functions: Vec<Function<'t>>,
     calls: Vec<Node<'t>>,
     imports: HashMap<String, String>,
-    props: &'t Properties,
+    known: &'t Knowledge,
+    /// Symbols this file could not resolve by itself (for the cross-file pass).
+    misses: RefCell<Vec<Wanted>>,
 }
 
 fn in_list(kind: &str, list: &[&str]) -> bool {
@@ -126,7 +130,7 @@ fn first_identifier<'t>(node: Node<'t>, syntax: &Syntax) -> Option<Node<'t>> {
 }
 
 impl<'t> FileContext<'t> {
-    pub fn new(lang: Language, root: Node<'t>, text: &'t str, props: &'t Properties) -> Self {
+    pub fn new(lang: Language, root: Node<'t>, text: &'t str, known: &'t Knowledge) -> Self {
         let syntax = lang.syntax();
         let mut cx = FileContext {
             lang,
@@ -136,7 +140,8 @@ impl<'t> FileContext<'t> {
             functions: Vec::new(),
             calls: Vec::new(),
             imports: HashMap::new(),
-            props,
+            known,
+            misses: RefCell::new(Vec::new()),
         };
         cx.index(root);
         cx
@@ -645,7 +650,7 @@ impl<'t> FileContext<'t> {
 
     fn push_string(&self, text: String, origin: Origin, out: &mut Vec<Value>) {
         // `${key:default}` placeholders (Spring, many config systems).
-        if let Some(resolved) = self.props.placeholder(&text) {
+        if let Some(resolved) = self.known.props.placeholder(&text) {
             out.push(resolved);
             return;
         }
@@ -756,7 +761,7 @@ impl<'t> FileContext<'t> {
             let key = args.first().map(|a| self.eval(*a)).unwrap_or_default();
             let default = args.get(1).map(|a| self.eval(*a)).unwrap_or_default();
             if let Some(k) = key.first() {
-                if let Some(v) = self.props.lookup(&k.text) {
+                if let Some(v) = self.known.props.lookup(&k.text) {
                     out.push(v);
                     return;
                 }
@@ -829,9 +834,70 @@ impl<'t> FileContext<'t> {
     }
 
     fn resolve_name(&self, use_node: Node<'t>, name: &str, member: bool, depth: usize, out: &mut Vec<Value>) {
-        for value in self.reaching(use_node, name, member) {
-            self.eval_into(value, depth + 1, out);
+        let reaching = self.reaching(use_node, name, member);
+        if !reaching.is_empty() {
+            for value in reaching {
+                self.eval_into(value, depth + 1, out);
+            }
+            return;
         }
+        // Not defined in this file: a parameter fed by other files' calls, or
+        // a constant of another class or module.
+        let wanted = match self.function_index(use_node).map(|i| &self.functions[i]) {
+            Some(f) if !member && f.params.iter().any(|p| p == name) => {
+                let pos = f.params.iter().position(|p| p == name).unwrap_or(0);
+                let arg = if matches!(f.params.first().map(String::as_str), Some("self" | "cls")) { pos.saturating_sub(1) } else { pos };
+                Wanted::Arg { func: f.name.clone(), arg }
+            }
+            // Only names that look defined elsewhere: constants, members of
+            // another class or module, imported names. Plain lower-case
+            // locals would send the cross-file pass after every `data`.
+            _ if member || !name.chars().any(char::is_lowercase) || self.imports.contains_key(name) => {
+                Wanted::Name(name.to_string())
+            }
+            _ => return,
+        };
+        let known = match &wanted {
+            Wanted::Name(n) => self.known.name(n),
+            Wanted::Arg { func, arg } => self.known.arg(func, *arg),
+        };
+        match known {
+            Some(values) => out.extend(values.iter().take(MAX_VALUES).cloned()),
+            None => self.misses.borrow_mut().push(wanted),
+        }
+    }
+
+    /// Symbols that resolution looked for and did not find in this file.
+    pub fn take_misses(&self) -> Vec<Wanted> {
+        std::mem::take(&mut *self.misses.borrow_mut())
+    }
+
+    /// Values of a file-level constant, static or field named `name`.
+    pub fn file_level_values(&self, name: &str) -> Vec<Value> {
+        let mut out = Vec::new();
+        for b in self.bindings.iter().filter(|b| b.name == name && (b.func.is_none() || b.member || self.is_constructor(b.func))) {
+            self.eval_into(b.value, 1, &mut out);
+        }
+        out
+    }
+
+    /// Values passed as argument `arg` by this file's calls to `func`.
+    pub fn call_arg_values(&self, func: &str, arg: usize) -> Vec<Value> {
+        let mut out = Vec::new();
+        for call in &self.calls {
+            let Some(&(_, callee_f, args_f)) = self.syntax.calls.iter().find(|c| c.0 == call.kind()) else { continue };
+            let Some(callee) = call.child_by_field_name(callee_f) else { continue };
+            if last_segment(self.text_of(callee)) != func {
+                continue;
+            }
+            let Some(args) = call.child_by_field_name(args_f) else { continue };
+            let mut c = args.walk();
+            let args: Vec<Node<'t>> = args.named_children(&mut c).filter(|n| !self.syntax.comments.contains(&n.kind())).collect();
+            if let Some(a) = args.get(arg).filter(|a| a.kind() != "keyword_argument") {
+                self.eval_into(*a, 1, &mut out);
+            }
+        }
+        out
     }
 
     /// The expressions whose value `name` may hold at `use_node`: the reaching

@@ -131,7 +131,7 @@ fn collect_idents(e: &Expr, out: &mut Vec<String>) {
     struct V<'a>(&'a mut Vec<String>);
     impl<'ast> Visit<'ast> for V<'_> {
         fn visit_expr_path(&mut self, p: &'ast syn::ExprPath) {
-            if let Some(s) = p.path.segments.last() {
+            if let Some(s) = p.path.segments.last().filter(|s| s.ident != "self") {
                 self.0.push(s.ident.to_string());
             }
         }

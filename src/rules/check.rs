@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use super::{RuleSet, Target};
-use crate::engine::{Engine, EngineOptions, Properties, Worker};
+use crate::engine::{Engine, EngineOptions, Knowledge, Worker};
 use crate::source;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -39,7 +39,8 @@ impl CaseResult {
 /// Runs every rule's self-tests.
 pub fn run(rules: &RuleSet) -> Vec<CaseResult> {
     let opts = EngineOptions { include_tests: true, ..EngineOptions::default() };
-    let engine = Engine::new(rules, Properties::default(), opts);
+    let known = Knowledge::default();
+    let engine = Engine::new(rules, &known, opts);
     let mut worker = Worker::default();
     let mut results = Vec::new();
     for rule in &rules.rules {
