@@ -11,7 +11,8 @@ fn main() {
     if let Ok(packs) = std::fs::read_dir(&root) {
         for pack in packs.flatten() {
             let pack_path = pack.path();
-            if !pack_path.is_dir() {
+            // `policies/` holds compliance profiles, not rules (see src/policy.rs).
+            if !pack_path.is_dir() || pack.file_name() == "policies" {
                 continue;
             }
             println!("cargo:rerun-if-changed={}", pack_path.display());

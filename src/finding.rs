@@ -51,6 +51,19 @@ pub struct Finding {
     pub fingerprint: String,
     /// Whether the finding is in test code.
     pub in_test: bool,
+    /// Set when an inline `cipherlint: ignore[...]` comment silences it
+    /// (see [`crate::suppress`]): still reported, never counted.
+    pub suppression: Option<Suppression>,
+}
+
+/// A reasoned, in-source suppression of one finding.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Suppression {
+    pub reason: String,
+    /// `YYYY-MM-DD`: the last day the suppression holds.
+    pub until: Option<String>,
+    /// The line of the suppressing comment.
+    pub line: usize,
 }
 
 impl Finding {

@@ -10,9 +10,12 @@ use rayon::prelude::*;
 use std::collections::BTreeSet;
 
 use crate::engine::{Engine, EngineOptions, Knowledge, Properties, Wanted, Worker};
+use crate::deps::Dependency;
 use crate::finding::Finding;
+use crate::inventory::{Asset, PqSummary};
 use crate::rules::RuleSet;
 use crate::source::{self, ReadIssue};
+use crate::suppress;
 use crate::walk::{self, Target, WalkOptions};
 
 /// A file-level problem reported to the user (and in SARIF notifications).
@@ -32,6 +35,12 @@ pub struct ScanReport {
     pub files_scanned: usize,
     pub files_skipped: usize,
     pub files_parsed: usize,
+    /// The crypto inventory, sorted like findings.
+    pub assets: Vec<Asset>,
+    /// Dependencies declared in the manifests of the scanned tree.
+    pub dependencies: Vec<Dependency>,
+    /// Post-quantum readiness, when asked for (`--policy`, `--pq-report`).
+    pub pq: Option<PqSummary>,
 }
 
 pub struct ScanOptions {
@@ -131,6 +140,9 @@ pub fn scan_with_progress(rules: &RuleSet, opts: &ScanOptions, progress: &Progre
         }
     }
     let mut report = assemble(base, results);
+    // Manifests belong to one shard like any file, so merged shards list each once.
+    let mine: Vec<Target> = targets.iter().map(|t| (*t).clone()).collect();
+    report.dependencies = crate::deps::read_manifests(&mine);
     report.notices.extend(walk_issues.into_iter().map(|i| Notice { path: i.rel, message: i.message, skipped: true }));
     report.notices.sort();
     Ok(report)
@@ -156,6 +168,7 @@ pub fn scan_memory(rules: &RuleSet, files: Vec<MemoryFile>, opts: &ScanOptions) 
 struct FileResult {
     findings: Vec<Finding>,
     misses: Vec<Wanted>,
+    assets: Vec<Asset>,
     notices: Vec<Notice>,
     scanned: bool,
     parsed: bool,
@@ -167,15 +180,28 @@ fn scan_one(engine: &Engine<'_>, w: &mut Worker, src: Option<source::Source>, is
         notices.push(Notice { path: rel.to_string(), message: i.describe(), skipped: i.skipped() });
     }
     let Some(src) = src else {
-        return FileResult { findings: Vec::new(), misses: Vec::new(), notices, scanned: false, parsed: false };
+        return FileResult { findings: Vec::new(), misses: Vec::new(), assets: Vec::new(), notices, scanned: false, parsed: false };
     };
-    let outcome = engine.scan(&src, w);
+    let mut outcome = engine.scan(&src, w);
     notices.extend(outcome.warnings.into_iter().map(|m| Notice { path: rel.to_string(), message: m, skipped: false }));
-    FileResult { findings: outcome.findings, misses: outcome.misses, notices, scanned: true, parsed: outcome.parsed }
+    // Suppressions are read here, while the text is still in memory.
+    let problems = suppress::apply(&src, &mut outcome.findings, suppress::today());
+    notices.extend(problems.into_iter().map(|(line, m)| Notice { path: rel.to_string(), message: format!("line {line}: {m}"), skipped: false }));
+    FileResult { findings: outcome.findings, misses: outcome.misses, assets: outcome.assets, notices, scanned: true, parsed: outcome.parsed }
 }
 
 fn assemble(base: PathBuf, results: Vec<FileResult>) -> ScanReport {
-    let mut report = ScanReport { base, findings: Vec::new(), notices: Vec::new(), files_scanned: 0, files_skipped: 0, files_parsed: 0 };
+    let mut report = ScanReport {
+        base,
+        findings: Vec::new(),
+        notices: Vec::new(),
+        files_scanned: 0,
+        files_skipped: 0,
+        files_parsed: 0,
+        assets: Vec::new(),
+        dependencies: Vec::new(),
+        pq: None,
+    };
     for r in results {
         if r.scanned {
             report.files_scanned += 1;
@@ -184,9 +210,11 @@ fn assemble(base: PathBuf, results: Vec<FileResult>) -> ScanReport {
         }
         report.files_parsed += usize::from(r.parsed);
         report.findings.extend(r.findings);
+        report.assets.extend(r.assets);
         report.notices.extend(r.notices);
     }
     report.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    report.assets.sort();
     report.notices.sort();
     report
 }

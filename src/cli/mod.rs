@@ -1,6 +1,9 @@
 //! Command-line interface: argument definitions and dispatch.
 
+mod baseline_cmd;
+mod init_cmd;
 mod merge_cmd;
+mod policy_cmd;
 mod progress;
 mod rules_cmd;
 mod scan_cmd;
@@ -39,6 +42,18 @@ pub enum Command {
     /// List, explain and test rules.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// List and explain compliance profiles (`scan --policy`).
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+    /// Record the current findings as accepted (see `scan --baseline`).
+    #[command(subcommand)]
+    Baseline(BaselineCommand),
+    /// Write a commented default `.cipherlint.yaml` (never overwrites one).
+    Init {
+        /// Directory to write it in.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+    },
     /// Merge SARIF logs of sharded scans into one run.
     Merge(MergeArgs),
 }
@@ -51,6 +66,31 @@ pub struct MergeArgs {
     /// Write the merged log to FILE instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+pub enum PolicyCommand {
+    /// List the built-in compliance profiles.
+    List,
+    /// Show a profile's entries: status, dates, clauses and replacements.
+    Explain {
+        /// Profile name or path of a profile file.
+        name: String,
+        /// Show statuses as of this date (YYYY-MM-DD; default today).
+        #[arg(long, value_name = "DATE")]
+        as_of: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum BaselineCommand {
+    /// Scan PATHS and write every unsuppressed finding's fingerprint to FILE.
+    Write {
+        /// The baseline file (JSON Lines, sorted; commit it).
+        file: PathBuf,
+        #[command(flatten)]
+        scan: ScanArgs,
+    },
 }
 
 #[derive(Args, Clone)]
@@ -71,8 +111,7 @@ pub struct RuleSelection {
 
 #[derive(Args)]
 pub struct ScanArgs {
-    /// Files or directories to scan.
-    #[arg(default_value = ".")]
+    /// Files or directories to scan (default: `.`).
     pub paths: Vec<PathBuf>,
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value = "human")]
@@ -82,12 +121,36 @@ pub struct ScanArgs {
     pub output: Option<PathBuf>,
     #[command(flatten)]
     pub selection: RuleSelection,
-    /// Report only findings at or above this severity.
-    #[arg(long, value_name = "SEVERITY", value_parser = parse_severity, default_value = "info")]
-    pub min_severity: Severity,
-    /// Exit with 1 when a finding is at or above this severity (`none`: never).
-    #[arg(long, value_name = "SEVERITY", default_value = "info")]
-    pub fail_on: String,
+    /// Report only findings at or above this severity [default: info].
+    #[arg(long, value_name = "SEVERITY", value_parser = parse_severity)]
+    pub min_severity: Option<Severity>,
+    /// Exit with 1 when an unsuppressed finding is at or above this severity (`none`: never) [default: info].
+    #[arg(long, value_name = "SEVERITY")]
+    pub fail_on: Option<String>,
+    /// Configuration file (default: `.cipherlint.yaml` in the scan root, if any).
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+    /// Ignore `.cipherlint.yaml`.
+    #[arg(long)]
+    pub no_config: bool,
+    /// Also show findings silenced by `cipherlint: ignore[...]` comments (human format).
+    #[arg(long)]
+    pub show_suppressed: bool,
+    /// Drop the findings listed in this baseline file (`cipherlint baseline write`).
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// List baseline entries that no longer match a finding.
+    #[arg(long, requires = "baseline")]
+    pub report_stale: bool,
+    /// Report only findings on lines added or changed since this git revision.
+    #[arg(long, value_name = "REF", conflicts_with = "staged")]
+    pub diff_base: Option<String>,
+    /// Scan the staged (index) content of files staged for commit.
+    #[arg(long, conflicts_with = "pre_commit")]
+    pub staged: bool,
+    /// pre-commit mode: scan exactly the files given, and say so when there are none.
+    #[arg(long)]
+    pub pre_commit: bool,
     /// Worker threads (default: one per CPU).
     #[arg(long, short = 'j', value_name = "N", default_value_t = 0)]
     pub jobs: usize,
@@ -112,6 +175,19 @@ pub struct ScanArgs {
     /// Also report test vectors and keys in test code (tests/, *_test.go, ...).
     #[arg(long)]
     pub include_tests: bool,
+    /// Check the crypto inventory against compliance profiles (built-in
+    /// name or profile file; repeatable or comma-separated; `cipherlint policy list`).
+    #[arg(long = "policy", value_name = "NAME", value_delimiter = ',')]
+    pub policies: Vec<String>,
+    /// Evaluate profiles as of this date (YYYY-MM-DD; default today).
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
+    /// Add the post-quantum readiness summary (implied by --policy).
+    #[arg(long)]
+    pub pq_report: bool,
+    /// Skip the audit of dependency manifests.
+    #[arg(long)]
+    pub no_dependency_audit: bool,
     /// Run every matcher on every file (for debugging the prefilter).
     #[arg(long, hide = true)]
     pub no_prefilter: bool,
@@ -182,6 +258,9 @@ pub fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
         Command::Scan(args) => scan_cmd::run(args),
         Command::Rules(cmd) => rules_cmd::run(cmd),
+        Command::Policy(cmd) => policy_cmd::run(cmd),
+        Command::Baseline(BaselineCommand::Write { file, scan }) => baseline_cmd::write(&file, scan),
+        Command::Init { dir } => init_cmd::run(&dir),
         Command::Merge(args) => merge_cmd::run(args),
     };
     match result {

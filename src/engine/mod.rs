@@ -16,6 +16,7 @@ use regex::Regex;
 use tree_sitter::{Node, Parser, QueryCursor, StreamingIterator, Tree};
 
 use crate::finding::{fingerprint, redact, Finding, Pos, Related, Span};
+use crate::inventory::{self, Asset};
 use crate::lang::Language;
 use crate::rules::{Constraint, Matcher, Pattern, Rule, RuleSet, Target};
 use crate::source::Source;
@@ -72,6 +73,8 @@ pub struct FileOutcome {
     pub findings: Vec<Finding>,
     /// Symbols resolution needed and this file does not define.
     pub misses: Vec<Wanted>,
+    /// Crypto assets (rules' `inventory:` maps), reported or not.
+    pub assets: Vec<Asset>,
     pub warnings: Vec<String>,
     pub parsed: bool,
 }
@@ -160,8 +163,8 @@ impl<'r> Engine<'r> {
                         for (mref, caps) in matched {
                             let rule = &self.rules.rules[mref.rule];
                             let matcher = &rule.matchers[mref.matcher];
-                            if let Some(f) = self.evaluate(src, Some(&cx), rule, matcher, &caps, test_file) {
-                                out.findings.push(f);
+                            if let Some(hit) = self.evaluate(src, Some(&cx), rule, matcher, &caps, test_file) {
+                                out.push(rule, hit);
                             }
                         }
                         out.misses = cx.take_misses();
@@ -174,13 +177,14 @@ impl<'r> Engine<'r> {
             }
         }
         dedup(&mut out.findings);
+        inventory::dedup(&mut out.assets);
         out
     }
 
     /// What `src` defines for the wanted symbols, if it mentions any of them.
     pub fn learn(&self, src: &Source, wanted: &std::collections::BTreeSet<Wanted>, worker: &mut Worker) -> Option<Knowledge> {
         let lang = src.lang?;
-        if !wanted.iter().any(|w| w.mentioned_in(&src.text)) {
+        if !wanted.iter().any(|w| w.mentioned_in(lang, &src.text)) {
             return None;
         }
         let tree = self.parse(src, lang, worker)?;
@@ -258,8 +262,8 @@ impl<'r> Engine<'r> {
             let caps: Vec<Cap<'_>> = (0..matcher.capture_names.len())
                 .map(|i| c.get(i).map_or(Cap { start: 0, end: 0, node: None }, |m| Cap { start: m.start(), end: m.end(), node: None }))
                 .collect();
-            if let Some(f) = self.evaluate(src, None, rule, matcher, &caps, test_file) {
-                out.findings.push(f);
+            if let Some(hit) = self.evaluate(src, None, rule, matcher, &caps, test_file) {
+                out.push(rule, hit);
             }
         }
     }
@@ -274,7 +278,7 @@ impl<'r> Engine<'r> {
         matcher: &Matcher,
         caps: &[Cap<'_>],
         test_file: bool,
-    ) -> Option<Finding> {
+    ) -> Option<(Finding, Option<Asset>)> {
         let focus = caps[matcher.focus];
         let in_test = test_file || focus.node.is_some_and(|n| in_rust_test(n, &src.text));
         if in_test && rule.skip_in_tests && !self.opts.include_tests {
@@ -353,7 +357,29 @@ impl<'r> Engine<'r> {
         let matched = src.text.get(focus.start..focus.end).unwrap_or("");
         let fp_text = if secrets.is_empty() { matched.to_string() } else { redact_all(matched, &secrets) };
         let fp = fingerprint(&rule.id, &src.rel, &fp_text, scope.as_deref(), 0);
-        Some(Finding {
+        let asset = (!rule.inventory.is_empty()).then(|| {
+            // Inventory facts: placeholders take the capture's (first) resolved value.
+            let value = |name: &str| -> Option<String> {
+                let idx = matcher.capture_names.iter().position(|n| n == name)?;
+                let cap = caps[idx];
+                if cap.node.is_none() && cap.start == 0 && cap.end == 0 {
+                    return None;
+                }
+                let values = resolved.get(&idx).cloned().unwrap_or_else(|| capture_values(src, cx, cap));
+                let raw = match values.iter().find(|v| !matches!(v.kind, ValueKind::Array { .. })) {
+                    Some(v) => v.text.clone(),
+                    None => src.text.get(cap.start..cap.end).unwrap_or("").to_string(),
+                };
+                Some(self.shown(&one_line(&raw, 80), &secrets))
+            };
+            let facts: std::collections::BTreeMap<String, String> = rule
+                .inventory
+                .iter()
+                .filter_map(|(k, t)| inventory::fill_template(t, &value).map(|v| (k.clone(), v)))
+                .collect();
+            Asset { span: span.clone(), rule_id: rule.id.clone(), in_test, snippet: snippet.clone(), algo: inventory::Algo::from_facts(&facts), facts }
+        });
+        let finding = Finding {
             rule: self.rules.rules.iter().position(|r| r.id == rule.id).unwrap_or(0),
             rule_id: rule.id.clone(),
             severity: rule.severity,
@@ -368,7 +394,9 @@ impl<'r> Engine<'r> {
                 .collect(),
             fingerprint: fp,
             in_test,
-        })
+            suppression: None,
+        };
+        Some((finding, asset))
     }
 
     /// Redacts secrets in `s` unless `--show-secrets`.
@@ -378,6 +406,17 @@ impl<'r> Engine<'r> {
         } else {
             redact_all(s, secrets)
         }
+    }
+}
+
+impl FileOutcome {
+    /// Keeps a rule's match: its finding unless the rule is `report: false`,
+    /// and its asset.
+    fn push(&mut self, rule: &Rule, (finding, asset): (Finding, Option<Asset>)) {
+        if rule.report {
+            self.findings.push(finding);
+        }
+        self.assets.extend(asset);
     }
 }
 
@@ -469,8 +508,10 @@ fn check<'t>(
     flow: &mut Vec<flow::Step>,
 ) -> bool {
     if cap.end == 0 && cap.start == 0 && cap.node.is_none() {
-        // An optional capture that did not take part in the match.
-        return k.not_regex.is_some() && k.regex.is_none() && k.compare.is_none() && !k.literal && !k.secret;
+        // A capture that did not take part in the match: `optional` entries
+        // are skipped; otherwise only a purely negative test can hold.
+        return k.optional
+            || k.not_regex.is_some() && k.regex.is_none() && k.compare.is_none() && !k.literal && !k.secret && k.flows_from.is_none();
     }
     let text = src.text.get(cap.start..cap.end).unwrap_or("");
     match values {

@@ -8,24 +8,43 @@
 use std::collections::{BTreeSet, HashMap};
 
 use super::props::Properties;
+use crate::lang::Language;
 use super::resolve::{FileContext, Origin, Value};
 use crate::source::Source;
 
 /// A symbol a file could not resolve by itself.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Wanted {
-    /// A constant, static or field of that name.
-    Name(String),
-    /// The argument at `arg` of calls to function `func`.
-    Arg { func: String, arg: usize },
+    /// A constant, static or field of that name, in a file of the family.
+    Name { family: Family, name: String },
+    /// The argument at `arg` of calls to function `func`, in a file of the family.
+    Arg { family: Family, func: String, arg: usize },
+}
+
+/// Languages whose files can define symbols for each other: a Python call
+/// never feeds a C parameter, but TypeScript may call into JavaScript.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Family(Language);
+
+impl Family {
+    pub fn of(lang: Language) -> Family {
+        Family(match lang {
+            Language::TypeScript | Language::Tsx => Language::JavaScript,
+            Language::Cpp => Language::C,
+            other => other,
+        })
+    }
 }
 
 impl Wanted {
-    /// Whether `text` may define this symbol: a file is parsed for it only then.
-    pub fn mentioned_in(&self, text: &str) -> bool {
+    /// Whether a file of `lang` with this text may define the symbol: a
+    /// file is parsed for it only then.
+    pub fn mentioned_in(&self, lang: Language, text: &str) -> bool {
         match self {
-            Wanted::Name(n) => [" =", "=", ":", " :"].iter().any(|op| text.contains(&format!("{n}{op}"))),
-            Wanted::Arg { func, .. } => text.contains(&format!("{func}(")),
+            Wanted::Name { family, name } => {
+                *family == Family::of(lang) && [" =", "=", ":", " :"].iter().any(|op| text.contains(&format!("{name}{op}")))
+            }
+            Wanted::Arg { family, func, .. } => *family == Family::of(lang) && text.contains(&format!("{func}(")),
         }
     }
 }
@@ -34,8 +53,8 @@ impl Wanted {
 #[derive(Default)]
 pub struct Knowledge {
     pub props: Properties,
-    names: HashMap<String, Vec<Value>>,
-    args: HashMap<(String, usize), Vec<Value>>,
+    names: HashMap<(Family, String), Vec<Value>>,
+    args: HashMap<(Family, String, usize), Vec<Value>>,
 }
 
 impl Knowledge {
@@ -43,12 +62,13 @@ impl Knowledge {
         Knowledge { props, ..Knowledge::default() }
     }
 
-    pub fn name(&self, name: &str) -> Option<&[Value]> {
-        self.names.get(name).map(Vec::as_slice)
-    }
-
-    pub fn arg(&self, func: &str, arg: usize) -> Option<&[Value]> {
-        self.args.get(&(func.to_string(), arg)).map(Vec::as_slice)
+    /// What other files define for a symbol.
+    pub fn get(&self, wanted: &Wanted) -> Option<&[Value]> {
+        match wanted {
+            Wanted::Name { family, name } => self.names.get(&(*family, name.clone())),
+            Wanted::Arg { family, func, arg } => self.args.get(&(*family, func.clone(), *arg)),
+        }
+        .map(Vec::as_slice)
     }
 
     /// Adds another file's knowledge (call in a fixed file order: output
@@ -70,20 +90,22 @@ impl Knowledge {
             }
             v
         };
+        let here = Family::of(cx.lang);
         for w in wanted {
             match w {
-                Wanted::Name(n) => {
-                    let values = cx.file_level_values(n);
+                Wanted::Name { family, name } if *family == here => {
+                    let values = cx.file_level_values(name);
                     if !values.is_empty() {
-                        self.names.entry(n.clone()).or_default().extend(values.into_iter().map(relocate));
+                        self.names.entry((here, name.clone())).or_default().extend(values.into_iter().map(relocate));
                     }
                 }
-                Wanted::Arg { func, arg } => {
+                Wanted::Arg { family, func, arg } if *family == here => {
                     let values = cx.call_arg_values(func, *arg);
                     if !values.is_empty() {
-                        self.args.entry((func.clone(), *arg)).or_default().extend(values.into_iter().map(relocate));
+                        self.args.entry((here, func.clone(), *arg)).or_default().extend(values.into_iter().map(relocate));
                     }
                 }
+                _ => {}
             }
         }
     }

@@ -24,7 +24,7 @@ use tree_sitter::Node;
 
 use std::cell::RefCell;
 
-use super::project::{Knowledge, Wanted};
+use super::project::{Family, Knowledge, Wanted};
 use super::rust_syn;
 use crate::lang::{Language, Syntax};
 
@@ -259,6 +259,11 @@ impl<'t> FileContext<'t> {
                 for (n, v) in names.into_iter().zip(values) {
                     self.push_binding(node, n, v, func);
                 }
+                return;
+            }
+            // `key, err := hex.DecodeString("…")`: the first name holds the call's value.
+            if values.len() == 1 && names.len() > 1 {
+                self.push_binding(node, names[0], values[0], func);
                 return;
             }
         }
@@ -598,7 +603,7 @@ impl<'t> FileContext<'t> {
             self.resolve_name(node, name, false, depth, out);
         } else if in_list(kind, s.members) {
             let t = self.text_of(node);
-            if self.lang == Language::Rust && kind == "scoped_identifier" || !t.contains('(') {
+            if (self.lang == Language::Rust && kind == "scoped_identifier" || !t.contains('(')) && self.names_own_member(t) {
                 self.resolve_name(node, last_segment(t), true, depth, out);
             }
         } else if in_list(kind, s.arrays) || kind == "array_creation_expression" {
@@ -847,24 +852,35 @@ impl<'t> FileContext<'t> {
             Some(f) if !member && f.params.iter().any(|p| p == name) => {
                 let pos = f.params.iter().position(|p| p == name).unwrap_or(0);
                 let arg = if matches!(f.params.first().map(String::as_str), Some("self" | "cls")) { pos.saturating_sub(1) } else { pos };
-                Wanted::Arg { func: f.name.clone(), arg }
+                Wanted::Arg { family: Family::of(self.lang), func: f.name.clone(), arg }
             }
             // Only names that look defined elsewhere: constants, members of
             // another class or module, imported names. Plain lower-case
             // locals would send the cross-file pass after every `data`.
             _ if member || !name.chars().any(char::is_lowercase) || self.imports.contains_key(name) => {
-                Wanted::Name(name.to_string())
+                Wanted::Name { family: Family::of(self.lang), name: name.to_string() }
             }
             _ => return,
         };
-        let known = match &wanted {
-            Wanted::Name(n) => self.known.name(n),
-            Wanted::Arg { func, arg } => self.known.arg(func, *arg),
-        };
-        match known {
+        match self.known.get(&wanted) {
             Some(values) => out.extend(values.iter().take(MAX_VALUES).cloned()),
             None => self.misses.borrow_mut().push(wanted),
         }
+    }
+
+    /// Whether a member access such as `this.key`, `Config.KEY` or
+    /// `settings.KEY` (an imported module) names a field or constant this
+    /// resolver can look up by its last segment. `process.env.KEY` or
+    /// `request.headers.key` read runtime data and must not resolve to a
+    /// same-named constant.
+    fn names_own_member(&self, text: &str) -> bool {
+        let t: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+        let t = t.replace("::", ".").replace("->", ".");
+        let Some((object, _)) = t.rsplit_once('.') else { return true };
+        let head = object.split('.').next().unwrap_or(object);
+        matches!(head, "this" | "self" | "Self" | "cls" | "super" | "base" | "crate")
+            || head.chars().next().is_some_and(char::is_uppercase)
+            || self.imports.contains_key(head)
     }
 
     /// Symbols that resolution looked for and did not find in this file.
@@ -1032,7 +1048,7 @@ fn is_arg_transparent(method: &str, qualified: &str) -> bool {
     const METHODS: &[&str] = &[
         "fromhex", "unhexlify", "a2b_hex", "b64decode", "b32decode", "urlsafe_b64decode", "standard_b64decode",
         "decodestring", "DecodeString", "FromBase64String", "FromHexString", "parseHexBinary", "decodeHex",
-        "decodeBase64", "hexStringToByteArray", "from", "bytes", "bytearray", "decode", "GetBytes", "from_slice",
+        "decodeBase64", "hexStringToByteArray", "parseBase64Binary", "decodeFromString", "from", "bytes", "bytearray", "decode", "GetBytes", "from_slice",
         "new_from_slice", "clone_from_slice", "copy_from_slice", "from_hex", "Vec", "String", "valueOf", "copyOf",
         "toCharArray", "str", "encode", "u8", "Uint8Array", "TextEncoder", "parse", "from_utf8", "to_vec",
         "from_base64", "b64", "unquote", "hex",

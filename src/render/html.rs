@@ -262,9 +262,13 @@ fn finding_row(i: usize, f: &Finding, category: &str) -> String {
 
 pub fn write(report: &ScanReport, rules: &RuleSet, out: &mut dyn Write) -> std::io::Result<()> {
     let category = |f: &Finding| rules.rules.get(f.rule).map_or("", |r| r.category.as_str());
-    let data: Vec<serde_json::Value> = report
-        .findings
+    // Suppressed findings are counted in the facts line, not listed (as in
+    // the human and Markdown formats; JSON and SARIF keep them).
+    let findings: Vec<&Finding> = report.findings.iter().filter(|f| f.suppression.is_none()).collect();
+    let suppressed = report.findings.len() - findings.len();
+    let data: Vec<serde_json::Value> = findings
         .iter()
+        .copied()
         .map(|f| json!({"category": category(f), "severity": f.severity.as_str(), "rule": f.rule_id, "path": f.span.path}))
         .collect();
 
@@ -276,10 +280,11 @@ pub fn write(report: &ScanReport, rules: &RuleSet, out: &mut dyn Write) -> std::
     h.push_str(STYLE);
     h.push_str("</style></head><body>\n<h1>cipherlint report</h1>\n");
     h.push_str(&format!(
-        "<p class=\"facts\">cipherlint {} · {} finding{} · {} files scanned ({} parsed), {} skipped · {} rules</p>\n",
+        "<p class=\"facts\">cipherlint {} · {} finding{}{} · {} files scanned ({} parsed), {} skipped · {} rules</p>\n",
         env!("CARGO_PKG_VERSION"),
-        report.findings.len(),
-        if report.findings.len() == 1 { "" } else { "s" },
+        findings.len(),
+        if findings.len() == 1 { "" } else { "s" },
+        if suppressed > 0 { format!(" ({suppressed} suppressed, not listed)") } else { String::new() },
         report.files_scanned,
         report.files_parsed,
         report.files_skipped,
@@ -291,16 +296,16 @@ pub fn write(report: &ScanReport, rules: &RuleSet, out: &mut dyn Write) -> std::
     let by_sev: Vec<(String, usize)> = Severity::ALL
         .iter()
         .rev()
-        .map(|s| (s.as_str().to_string(), report.findings.iter().filter(|f| f.severity == *s).count()))
+        .map(|s| (s.as_str().to_string(), findings.iter().filter(|f| f.severity == *s).count()))
         .filter(|(_, n)| *n > 0)
         .collect();
     h.push_str(&bar_chart("Findings by severity", &by_sev));
-    h.push_str(&bar_chart("Findings by category", &counts(report.findings.iter().map(category))));
-    h.push_str(&bar_chart("Findings by language", &counts(report.findings.iter().map(|f| language_of(&f.span.path)))));
-    let mut top_rules = counts(report.findings.iter().map(|f| f.rule_id.as_str()));
+    h.push_str(&bar_chart("Findings by category", &counts(findings.iter().map(|f| category(f)))));
+    h.push_str(&bar_chart("Findings by language", &counts(findings.iter().map(|f| language_of(&f.span.path)))));
+    let mut top_rules = counts(findings.iter().map(|f| f.rule_id.as_str()));
     top_rules.truncate(10);
     h.push_str(&bar_chart("Top rules", &top_rules));
-    let mut hot = counts(report.findings.iter().map(|f| f.span.path.as_str()));
+    let mut hot = counts(findings.iter().map(|f| f.span.path.as_str()));
     hot.truncate(10);
     h.push_str(&bar_chart("Hot files", &hot));
     h.push_str("</div>\n");
@@ -311,11 +316,11 @@ pub fn write(report: &ScanReport, rules: &RuleSet, out: &mut dyn Write) -> std::
         h.push_str(&format!("<label>{label} <select id=\"f-{id}\"><option value=\"\">all</option></select></label>"));
     }
     h.push_str("<label>Path contains <input id=\"f-path\" type=\"search\"></label><span id=\"f-count\" class=\"muted\"></span></form>\n");
-    if report.findings.is_empty() {
+    if findings.is_empty() {
         h.push_str("<p>No findings.</p>\n");
     }
     h.push_str("<table id=\"findings\"><thead><tr><th>Severity</th><th>Rule</th><th>Location</th><th>Finding</th></tr></thead><tbody>\n");
-    for (i, f) in report.findings.iter().enumerate() {
+    for (i, f) in findings.iter().enumerate() {
         h.push_str(&finding_row(i, f, category(f)));
     }
     h.push_str("</tbody></table>\n");
@@ -416,8 +421,19 @@ mod tests {
             ],
             fingerprint: "ab".into(),
             in_test: false,
+            suppression: None,
         };
-        let report = ScanReport { base: ".".into(), findings: vec![f], notices: Vec::new(), files_scanned: 1, files_skipped: 0, files_parsed: 1 };
+        let report = ScanReport {
+            base: ".".into(),
+            findings: vec![f],
+            notices: Vec::new(),
+            files_scanned: 1,
+            files_skipped: 0,
+            files_parsed: 1,
+            assets: Vec::new(),
+            dependencies: Vec::new(),
+            pq: None,
+        };
         let mut out = Vec::new();
         write(&report, &rules, &mut out).unwrap();
         let html = String::from_utf8(out).unwrap();

@@ -121,12 +121,17 @@ fn diag(f: &Finding, rules: &RuleSet) -> FindingDiag {
     }
 }
 
-pub fn write(report: &ScanReport, rules: &RuleSet, out: &mut dyn Write, color: bool) -> std::io::Result<()> {
+pub fn write(report: &ScanReport, rules: &RuleSet, out: &mut dyn Write, color: bool, show_suppressed: bool) -> std::io::Result<()> {
     let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
     let handler = GraphicalReportHandler::new_themed(theme).with_context_lines(1).with_links(color);
-    for f in &report.findings {
+    for f in report.findings.iter().filter(|f| show_suppressed || f.suppression.is_none()) {
         let mut s = String::new();
-        if handler.render_report(&mut s, &diag(f, rules)).is_err() {
+        let mut d = diag(f, rules);
+        if let Some(sup) = &f.suppression {
+            d.message = format!("(suppressed on line {}: {}) {}", sup.line, sup.reason, d.message);
+            d.severity = miette::Severity::Advice;
+        }
+        if handler.render_report(&mut s, &d).is_err() {
             s = format!("{}:{}:{}: {} [{}]\n", f.span.path, f.span.start.line, f.span.start.col, f.message, f.rule_id);
         }
         writeln!(out, "{s}")?;
@@ -134,19 +139,23 @@ pub fn write(report: &ScanReport, rules: &RuleSet, out: &mut dyn Write, color: b
     writeln!(out, "{}", summary_line(report))
 }
 
-/// `cipherlint: 3 findings (1 high, 2 medium) in 12 files scanned, 1 skipped`.
+/// `cipherlint: 3 findings (1 high, 2 medium) in 12 files scanned, 1 skipped`,
+/// plus `, 2 suppressed` when inline comments silenced some.
 pub fn summary_line(report: &ScanReport) -> String {
+    let active: Vec<&Finding> = report.findings.iter().filter(|f| f.suppression.is_none()).collect();
+    let suppressed = report.findings.len() - active.len();
     let mut parts = Vec::new();
     for s in Severity::ALL.iter().rev() {
-        let n = report.findings.iter().filter(|f| f.severity == *s).count();
+        let n = active.iter().filter(|f| f.severity == *s).count();
         if n > 0 {
             parts.push(format!("{n} {}", s.as_str()));
         }
     }
-    let n = report.findings.len();
+    let n = active.len();
     let counts = if parts.is_empty() { String::new() } else { format!(" ({})", parts.join(", ")) };
+    let suppressed = if suppressed > 0 { format!(", {suppressed} suppressed") } else { String::new() };
     format!(
-        "cipherlint: {n} finding{}{counts} in {} file{} scanned, {} skipped",
+        "cipherlint: {n} finding{}{counts} in {} file{} scanned, {} skipped{suppressed}",
         if n == 1 { "" } else { "s" },
         report.files_scanned,
         if report.files_scanned == 1 { "" } else { "s" },

@@ -18,6 +18,9 @@ struct Output<'a> {
     summary: Summary,
     findings: Vec<JsonFinding<'a>>,
     notices: Vec<JsonNotice<'a>>,
+    /// Present with `--policy` or `--pq-report`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pq_readiness: Option<&'a crate::inventory::PqSummary>,
 }
 
 #[derive(Serialize)]
@@ -30,7 +33,10 @@ struct Tool {
 struct Summary {
     files_scanned: usize,
     files_skipped: usize,
+    /// Unsuppressed findings (the `by_*` counts are of these too).
     findings: usize,
+    /// Findings silenced by inline comments (listed with a `suppressed` object).
+    suppressed: usize,
     by_severity: BTreeMap<&'static str, usize>,
     by_category: BTreeMap<String, usize>,
 }
@@ -66,6 +72,14 @@ struct JsonFinding<'a> {
     in_test: bool,
     related: Vec<Place>,
     flow: Vec<Place>,
+    suppressed: Option<JsonSuppression<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonSuppression<'a> {
+    reason: &'a str,
+    until: Option<&'a str>,
+    line: usize,
 }
 
 #[derive(Serialize)]
@@ -92,8 +106,10 @@ pub fn write(report: &ScanReport, rules: &RuleSet, out: &mut dyn Write) -> std::
         .iter()
         .map(|f| {
             let rule = &rules.rules[f.rule];
-            *by_severity.entry(f.severity.as_str()).or_default() += 1;
-            *by_category.entry(rule.category.clone()).or_default() += 1;
+            if f.suppression.is_none() {
+                *by_severity.entry(f.severity.as_str()).or_default() += 1;
+                *by_category.entry(rule.category.clone()).or_default() += 1;
+            }
             JsonFinding {
                 rule_id: &f.rule_id,
                 category: &rule.category,
@@ -110,6 +126,7 @@ pub fn write(report: &ScanReport, rules: &RuleSet, out: &mut dyn Write) -> std::
                 in_test: f.in_test,
                 related: f.related.iter().map(place).collect(),
                 flow: f.flow.iter().map(place).collect(),
+                suppressed: f.suppression.as_ref().map(|s| JsonSuppression { reason: &s.reason, until: s.until.as_deref(), line: s.line }),
             }
         })
         .collect();
@@ -119,12 +136,14 @@ pub fn write(report: &ScanReport, rules: &RuleSet, out: &mut dyn Write) -> std::
         summary: Summary {
             files_scanned: report.files_scanned,
             files_skipped: report.files_skipped,
-            findings: report.findings.len(),
+            findings: report.findings.iter().filter(|f| f.suppression.is_none()).count(),
+            suppressed: report.findings.iter().filter(|f| f.suppression.is_some()).count(),
             by_severity,
             by_category,
         },
         findings,
         notices: report.notices.iter().map(|n| JsonNotice { path: &n.path, message: &n.message, skipped: n.skipped }).collect(),
+        pq_readiness: report.pq.as_ref(),
     };
     serde_json::to_writer_pretty(&mut *out, &doc)?;
     writeln!(out)

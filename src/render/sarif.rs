@@ -150,7 +150,7 @@ fn related_location(id: usize, r: &Related) -> sarif::Location {
     l
 }
 
-fn result(f: &Finding, rules: &RuleSet) -> sarif::Result {
+fn result(f: &Finding, rules: &RuleSet, report: &ScanReport) -> sarif::Result {
     let rule = &rules.rules[f.rule];
     let loc = sarif::Location::builder()
         .physical_location(physical(&f.span.path, (f.span.start.line, f.span.start.col), (f.span.end.line, f.span.end.col), Some(&f.snippet)))
@@ -165,6 +165,10 @@ fn result(f: &Finding, rules: &RuleSet) -> sarif::Result {
     if f.in_test {
         props.insert("inTestCode".into(), json!(true));
     }
+    // The CBOM component (`--format cbom`) of the crypto asset this is about.
+    if let Some(a) = crate::inventory::at(&report.assets, &f.span.path, f.span.start.line).filter(|a| a.algo.family.is_some()) {
+        props.insert("cbomRef".into(), json!(super::cbom::asset_ref(&a.algo)));
+    }
     let mut tags = vec![rule.category.clone()];
     tags.extend(rule.cwe.iter().cloned());
     let mut res = sarif::Result::builder()
@@ -176,6 +180,18 @@ fn result(f: &Finding, rules: &RuleSet) -> sarif::Result {
         .partial_fingerprints(fps)
         .properties(bag(Some(tags), props))
         .build();
+    if let Some(s) = &f.suppression {
+        let mut props = BTreeMap::new();
+        props.insert("line".to_string(), json!(s.line));
+        if let Some(u) = &s.until {
+            props.insert("until".to_string(), json!(u));
+        }
+        res.suppressions = Some(vec![sarif::Suppression::builder()
+            .kind(json!("inSource"))
+            .justification(s.reason.clone())
+            .properties(bag(None, props))
+            .build()]);
+    }
     if !f.related.is_empty() {
         res.related_locations = Some(f.related.iter().enumerate().map(|(i, r)| related_location(i + 1, r)).collect());
     }
@@ -231,7 +247,7 @@ pub fn build(report: &ScanReport, rules: &RuleSet) -> sarif::Sarif {
         .build();
     let mut run = sarif::Run::builder()
         .tool(sarif::Tool::builder().driver(driver).build())
-        .results(report.findings.iter().map(|f| result(f, rules)).collect::<Vec<_>>())
+        .results(report.findings.iter().map(|f| result(f, rules, report)).collect::<Vec<_>>())
         .invocations(vec![invocation])
         .automation_details(sarif::RunAutomationDetails::builder().id("cipherlint/scan/").build())
         .build();

@@ -71,6 +71,8 @@ impl CmpOp {
 /// A compiled `where:` entry.
 pub struct Constraint {
     pub capture: usize,
+    /// Holds vacuously when the capture is absent from a match (alternations).
+    pub optional: bool,
     pub resolve: bool,
     pub regex: Option<Regex>,
     pub not_regex: Option<Regex>,
@@ -144,11 +146,16 @@ pub fn compile_rule(src: &RuleSource) -> Result<Rule, Vec<RuleError>> {
     if !id_ok.is_match(&file.id.value) {
         cx.at(file.id.referenced, format!("rule id `{}` is not kebab-case", file.id.value), None);
     }
-    if !CATEGORIES.contains(&file.category.value.as_str()) {
-        cx.at(file.category.referenced, format!("unknown category `{}`", file.category.value), Some("use one of weak-crypto, hardcoded-key, key-escrow"));
+    let inventory_only = !file.report;
+    let inventory_category = inventory_only && file.category.value == "inventory";
+    if !(CATEGORIES.contains(&file.category.value.as_str()) || inventory_category) {
+        cx.at(file.category.referenced, format!("unknown category `{}`", file.category.value), Some("use one of weak-crypto, hardcoded-key, key-escrow (or inventory with `report: false`)"));
+    }
+    if inventory_only && file.inventory.value.is_empty() {
+        cx.at(file.id.referenced, "a `report: false` rule reports nothing, so it needs an `inventory:` map", Some("add e.g. `inventory: { algorithm: \"{alg}\" }`"));
     }
     let cwe_ok = Regex::new(r"^CWE-[1-9][0-9]*$").unwrap();
-    if file.cwe.value.is_empty() {
+    if file.cwe.value.is_empty() && !inventory_only {
         cx.at(file.cwe.referenced, "at least one CWE is required", None);
     }
     for c in &file.cwe.value {
@@ -160,6 +167,18 @@ pub fn compile_rule(src: &RuleSource) -> Result<Rule, Vec<RuleError>> {
         cx.at(file.references.referenced, "at least one reference is required", None);
     }
     let placeholders: Vec<String> = placeholder_names(&file.message.value);
+    // Inventory facts: known keys, and placeholders that are captures
+    // (`{name?}` may be absent from some matchers; `{name}` must be in all).
+    let mut required = Vec::new();
+    let mut optional = Vec::new();
+    for (key, v) in &file.inventory.value {
+        if !crate::inventory::KEYS.contains(&key.as_str()) && !crate::inventory::NOTE_KEYS.contains(&key.as_str()) {
+            cx.at(v.referenced, format!("unknown inventory key `{key}`"), Some("use primitive, algorithm, api, mode, padding, key_size, curve, hash, iterations, function, library or purpose"));
+        }
+        for (name, opt) in crate::inventory::template_placeholders(&v.value) {
+            if opt { optional.push((name, v.referenced)) } else { required.push(name) }
+        }
+    }
 
     let mut matchers = Vec::new();
     let mut covered: Vec<Target> = Vec::new();
@@ -169,13 +188,20 @@ pub fn compile_rule(src: &RuleSource) -> Result<Rule, Vec<RuleError>> {
             continue;
         };
         for target in targets {
-            if let Some(m) = compile_matcher(&mut cx, target, &lm.value, lm.referenced, &placeholders) {
+            let mut needed = placeholders.clone();
+            needed.extend(required.iter().cloned());
+            if let Some(m) = compile_matcher(&mut cx, target, &lm.value, lm.referenced, &needed) {
                 covered.push(target);
                 matchers.push(m);
             }
         }
     }
 
+    for (name, at) in &optional {
+        if !matchers.iter().any(|m| m.capture_names.iter().any(|c| c == name)) {
+            cx.at(*at, format!("inventory placeholder `{{{name}?}}` is not a capture of any matcher"), Some("capture it in a query (`@name`) or regex (`(?P<name>..)`)"));
+        }
+    }
     let mut tests = Vec::new();
     let mut tested: Vec<Target> = Vec::new();
     for (key, t) in file.tests.value {
@@ -184,9 +210,12 @@ pub fn compile_rule(src: &RuleSource) -> Result<Rule, Vec<RuleError>> {
             continue;
         };
         for tg in &targets {
-            if !covered.contains(tg) && !cx.errors.iter().any(|_| true) {
+            if !covered.contains(tg) {
                 cx.at(t.referenced, format!("tests for `{tg}`, which has no matcher"), None);
             }
+        }
+        if !t.value.assets.is_empty() && file.inventory.value.is_empty() {
+            cx.at(t.referenced, "`assets` expectations need an `inventory:` map", None);
         }
         if t.value.matches.is_empty() || t.value.no_match.is_empty() {
             cx.at(t.referenced, format!("tests for `{key}` need at least one `match` and one `no_match` example"), None);
@@ -216,7 +245,8 @@ pub fn compile_rule(src: &RuleSource) -> Result<Rule, Vec<RuleError>> {
         references: file.references.value,
         description: file.description,
         skip_in_tests: file.skip_in_tests,
-        inventory: file.inventory.into_iter().collect(),
+        report: file.report,
+        inventory: file.inventory.value.into_iter().map(|(k, v)| (k, v.value)).collect(),
         matchers,
         tests,
         origin: src.origin.clone(),
@@ -327,10 +357,8 @@ fn compile_matcher(
             cx.at(f.referenced, format!("focus capture `{}` does not exist", f.value), None);
             0
         }),
-        None => match &lm.regex {
-            Some(_) => 0,
-            None => 0,
-        },
+        // Captures named `_x` are helpers; the first other one is reported.
+        None => capture_names.iter().position(|n| !n.starts_with('_')).unwrap_or(0),
     };
     let mut constraints = Vec::new();
     for c in &lm.constraints {
@@ -404,6 +432,7 @@ fn compile_constraint(
     };
     Some(Constraint {
         capture,
+        optional: c.optional,
         resolve: c.resolve || c.secret || c.literal || compare.is_some(),
         regex,
         not_regex,

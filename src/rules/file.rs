@@ -24,9 +24,14 @@ pub struct RuleFile {
     /// fixtures): findings there are dropped unless `--include-tests`.
     #[serde(default)]
     pub skip_in_tests: bool,
-    /// Crypto-asset facts for the inventory; free-form key/value pairs.
-    #[serde(default)]
-    pub inventory: BTreeMap<String, String>,
+    /// `false`: the rule reports no findings and only feeds the crypto
+    /// inventory (the `inventory` pack).
+    #[serde(default = "yes")]
+    pub report: bool,
+    /// Crypto-asset facts for the inventory (keys in `rules/README.md`,
+    /// "Inventory"); values may hold `{capture}` / `{capture?}` placeholders.
+    #[serde(default = "no_inventory")]
+    pub inventory: Spanned<BTreeMap<String, Spanned<String>>>,
     /// Matchers, keyed by language name (`java`, `c, cpp`, `any`, ...).
     pub languages: Spanned<BTreeMap<String, Spanned<LangMatch>>>,
     /// Self-tests, keyed like `languages`.
@@ -58,6 +63,10 @@ pub struct LangMatch {
 #[serde(deny_unknown_fields)]
 pub struct ConstraintFile {
     pub capture: String,
+    /// Skip this entry for matches where the capture is absent (a pattern of
+    /// an alternation that does not bind it); otherwise absence fails it.
+    #[serde(default)]
+    pub optional: bool,
     /// Apply text tests to the capture's resolved value(s) instead of its text.
     #[serde(default)]
     pub resolve: bool,
@@ -111,6 +120,18 @@ pub struct LangTests {
     /// Path the snippets pretend to have (to test path-dependent behaviour).
     #[serde(default)]
     pub path: Option<String>,
+    /// Inventory expectations: each entry (`algorithm=AES-256-GCM primitive=ae`)
+    /// must describe an asset of one of the `match` snippets.
+    #[serde(default)]
+    pub assets: Vec<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn no_inventory() -> Spanned<BTreeMap<String, Spanned<String>>> {
+    Spanned::new(BTreeMap::new(), serde_saphyr::Location::UNKNOWN, serde_saphyr::Location::UNKNOWN)
 }
 
 #[derive(Deserialize, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]

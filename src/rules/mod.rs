@@ -38,6 +38,8 @@ pub struct Rule {
     pub references: Vec<String>,
     pub description: String,
     pub skip_in_tests: bool,
+    /// `false` for inventory-only rules: matches become assets, never findings.
+    pub report: bool,
     pub inventory: Vec<(String, String)>,
     pub matchers: Vec<Matcher>,
     pub tests: Vec<(Vec<Target>, LangTests)>,
@@ -178,9 +180,11 @@ impl RuleSet {
     }
 
     /// Keeps the rules selected by pack and id (empty lists select all).
+    /// Inventory-only rules report nothing, so selection never drops them.
     pub fn select(&mut self, packs: &[String], ids: &[String]) {
         self.rules.retain(|r| {
-            (packs.is_empty() || packs.iter().any(|p| p == &r.pack))
+            !r.report
+                || (packs.is_empty() || packs.iter().any(|p| p == &r.pack))
                 && (ids.is_empty() || ids.iter().any(|i| i == &r.id))
         });
     }
@@ -202,8 +206,9 @@ impl RuleSet {
     }
 }
 
+/// `rules/dependencies.yaml` is the dependency audit's data, not a rule.
 fn is_rule_file(p: &Path) -> bool {
-    p.is_file() && matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"))
+    p.is_file() && p.file_name().is_none_or(|n| n != "dependencies.yaml") && matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"))
 }
 
 #[cfg(test)]
@@ -233,7 +238,7 @@ mod tests {
         for cat in CATEGORIES {
             assert!(set.rules.iter().any(|r| r.category == cat), "no rule of category {cat}");
         }
-        for r in &set.rules {
+        for r in set.rules.iter().filter(|r| r.report) {
             assert!(CATEGORIES.contains(&r.category.as_str()), "{}", r.id);
             assert_eq!(r.pack, r.category, "{}: a pack holds one category", r.id);
         }
