@@ -122,7 +122,7 @@ impl<'t> FileContext<'t> {
                         push(v, &mut queue);
                     }
                     for call in self.calls_before(mac) {
-                        if call_takes(self, call, &name) {
+                        if self.passes_as_argument(call, &name) {
                             push(call, &mut queue);
                         }
                     }
@@ -141,7 +141,7 @@ impl<'t> FileContext<'t> {
                 }
                 // Out-parameters: `rand.Read(key)` fills `key`.
                 for call in self.calls_before(node) {
-                    if call_takes(self, call, text) {
+                    if self.passes_as_argument(call, text) {
                         push(call, &mut queue);
                     }
                 }
@@ -198,17 +198,3 @@ impl<'t> FileContext<'t> {
     }
 }
 
-/// Whether `call` passes `name` (or `&name`, `&mut name`, `name[:]`) as an argument.
-fn call_takes(cx: &FileContext<'_>, call: Node<'_>, name: &str) -> bool {
-    let syntax = cx.lang.syntax();
-    let Some(&(_, _, args_f)) = syntax.calls.iter().find(|c| c.0 == call.kind()) else { return false };
-    let Some(args) = call.child_by_field_name(args_f) else { return false };
-    let mut c = args.walk();
-    let found = args.named_children(&mut c).any(|a| {
-        let t = cx.text_of(a).trim();
-        let t = t.trim_start_matches('&').trim_start_matches("mut ").trim();
-        let t = t.strip_suffix("[:]").unwrap_or(t);
-        t == name
-    });
-    found
-}

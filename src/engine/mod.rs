@@ -121,7 +121,7 @@ impl<'r> Engine<'r> {
     pub fn scan(&self, src: &Source, worker: &mut Worker) -> FileOutcome {
         let mut out = FileOutcome::default();
         let hits = if self.opts.no_prefilter {
-            self.prefilter.all(src.lang)
+            self.prefilter.all(src.lang, &src.text)
         } else {
             self.prefilter.hits(src.lang, &src.text)
         };

@@ -21,6 +21,8 @@ struct Group {
     /// For each matcher of the group: its primary and `also` pattern ids.
     matchers: Vec<(MatcherRef, Vec<usize>, Vec<usize>)>,
     patterns: usize,
+    /// The automaton's patterns, lower-cased.
+    literals: Vec<String>,
 }
 
 pub struct Prefilter {
@@ -66,7 +68,7 @@ impl Prefilter {
                     .build(&literals)
                     .expect("literal automaton")
             });
-            groups.insert(key, Group { ac, matchers, patterns: literals.len() });
+            groups.insert(key, Group { ac, matchers, patterns: literals.len(), literals });
         }
         Prefilter { groups }
     }
@@ -97,9 +99,23 @@ impl Prefilter {
             .collect()
     }
 
-    /// Every matcher of a language, as if every literal had hit (used to prove
-    /// that the prefilter never changes what is found).
-    pub fn all(&self, lang: Option<Language>) -> Vec<MatcherRef> {
-        self.groups.get(&lang).map(|g| g.matchers.iter().map(|(r, _, _)| *r).collect()).unwrap_or_default()
+    /// Every matcher of a language, as if every `prefilter` literal had hit
+    /// (used to prove that the prefilter never changes what is found).
+    /// `prefilter_also` is a requirement on the file, not only a shortcut
+    /// (a flow rule needs a sink in the file), so it is still checked here.
+    pub fn all(&self, lang: Option<Language>, text: &str) -> Vec<MatcherRef> {
+        let Some(group) = self.groups.get(&lang) else { return Vec::new() };
+        let lower = text.to_ascii_lowercase();
+        let literals = self.literals(lang);
+        group
+            .matchers
+            .iter()
+            .filter(|(_, _, also)| also.is_empty() || also.iter().any(|&i| lower.contains(literals[i].as_str())))
+            .map(|(r, _, _)| *r)
+            .collect()
+    }
+
+    fn literals(&self, lang: Option<Language>) -> &[String] {
+        self.groups.get(&lang).map(|g| g.literals.as_slice()).unwrap_or(&[])
     }
 }

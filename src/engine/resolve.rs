@@ -614,13 +614,23 @@ impl<'t> FileContext<'t> {
             self.eval_binary(node, depth, out);
         } else if matches!(kind, "parenthesized_expression" | "expression_statement" | "argument" | "equals_value_clause" | "literal_element" | "cast_expression" | "type_cast_expression" | "as_expression" | "non_null_expression" | "reference_expression" | "try_expression" | "await_expression" | "unary_expression" | "element_value_array_initializer") {
             if let Some(inner) = last_named_child(node) {
-                if kind == "unary_expression" && self.text_of(node).trim_start().starts_with('-') {
+                let op = self.text_of(node).trim_start().chars().next().unwrap_or(' ');
+                let unary = matches!(kind, "unary_expression") || node.kind() == "not_operator";
+                if unary && op == '-' {
                     let mut tmp = Vec::new();
                     self.eval_into(inner, depth + 1, &mut tmp);
                     out.extend(tmp.into_iter().filter_map(|mut v| {
                         v.num = Some(-v.num?);
                         v.text = format!("-{}", v.text);
                         Some(v)
+                    }));
+                } else if unary && matches!(op, '!' | '~' | 'n') {
+                    // `!flag`: the opposite of a boolean; any other value is unknown.
+                    let mut tmp = Vec::new();
+                    self.eval_into(inner, depth + 1, &mut tmp);
+                    out.extend(tmp.into_iter().filter(|v| v.kind == ValueKind::Bool).map(|mut v| {
+                        v.text = if v.text.eq_ignore_ascii_case("true") { "false".into() } else { "true".into() };
+                        v
                     }));
                 } else {
                     self.eval_into(inner, depth + 1, out);
@@ -732,6 +742,13 @@ impl<'t> FileContext<'t> {
                     ("*", Some(x), Some(y)) => out.push(num_value(x * y, here.clone())),
                     ("/", Some(x), Some(y)) if y != 0.0 => out.push(num_value((x / y).trunc(), here.clone())),
                     ("<<", Some(x), Some(y)) if y < 64.0 => out.push(num_value(x * 2f64.powi(y as i32), here.clone())),
+                    // `b"\x00" * 16`: a repeated literal (bounded).
+                    ("*", None, Some(n)) if a.kind == ValueKind::Str && (0.0..=4096.0).contains(&n) => out.push(Value {
+                        kind: ValueKind::Str,
+                        text: a.text.repeat(n as usize),
+                        num: None,
+                        origin: here.clone(),
+                    }),
                     ("+", _, _) if a.kind == ValueKind::Str || b.kind == ValueKind::Str => out.push(Value {
                         kind: ValueKind::Str,
                         text: format!("{}{}", a.text, b.text),
@@ -777,7 +794,22 @@ impl<'t> FileContext<'t> {
         // Conversions and decoders whose result is derived from their argument.
         if is_arg_transparent(method, &qualified) {
             if let Some(a) = args.first() {
-                self.eval_into(*a, depth + 1, out);
+                let mut tmp = Vec::new();
+                self.eval_into(*a, depth + 1, &mut tmp);
+                for v in tmp {
+                    match v.kind {
+                        // A size, not content: `bytes(16)` and `new Uint8Array(12)`
+                        // are zero buffers; `GetBytes(16)` from an RNG is nothing known.
+                        ValueKind::Num if ZERO_BUFFER_CTORS.contains(&method) => out.push(Value {
+                            kind: ValueKind::Array { zero: true, len: v.num.unwrap_or(0.0) as usize },
+                            text: self.text_of(node).to_string(),
+                            num: None,
+                            origin: Origin::Here(node.start_byte(), node.end_byte()),
+                        }),
+                        ValueKind::Num => {}
+                        _ => out.push(v),
+                    }
+                }
                 return;
             }
         }
@@ -942,6 +974,16 @@ impl<'t> FileContext<'t> {
             }
             if !reaching.is_empty() {
                 reaching.reverse();
+                // A buffer passed to a call after its assignment may have been
+                // filled there (`nextBytes(iv)`, `RAND_bytes(iv, n)`, `read(f, buf)`):
+                // its initializer no longer says what it holds.
+                let last_def = local.last().map_or(0, |b| b.at);
+                let filled = self.calls.iter().any(|c| {
+                    c.start_byte() > last_def && c.end_byte() <= at && self.passes_as_argument(*c, name)
+                });
+                if filled {
+                    reaching.retain(|v| !self.is_buffer_literal(*v));
+                }
                 return reaching;
             }
             // A parameter: the arguments of same-file call sites (a default
@@ -962,6 +1004,27 @@ impl<'t> FileContext<'t> {
             .filter(|b| usable(b) && (b.func.is_none() || b.member || self.is_constructor(b.func)))
             .map(|b| b.value)
             .collect()
+    }
+
+    /// Whether `call` passes `name` (or `&name`, `&mut name`, `name[:]`) as an argument.
+    pub fn passes_as_argument(&self, call: Node<'t>, name: &str) -> bool {
+        let Some(&(_, _, args_f)) = self.syntax.calls.iter().find(|c| c.0 == call.kind()) else { return false };
+        let Some(args) = call.child_by_field_name(args_f) else { return false };
+        let mut c = args.walk();
+        let found = args.named_children(&mut c).any(|a| {
+            let t = self.text_of(a).trim();
+            let t = t.trim_start_matches('&').trim_start_matches("mut ").trim();
+            let t = t.strip_suffix("[:]").unwrap_or(t);
+            t == name
+        });
+        found
+    }
+
+    /// An array literal or zero-buffer constructor (contents a later call may overwrite).
+    fn is_buffer_literal(&self, node: Node<'t>) -> bool {
+        in_list(node.kind(), self.syntax.arrays)
+            || matches!(node.kind(), "array_creation_expression" | "composite_literal" | "array_expression" | "initializer_list")
+            || self.eval(node).iter().any(|v| matches!(v.kind, ValueKind::Array { .. }))
     }
 
     /// Calls in the same function as `use_node` that start before it.
@@ -1044,6 +1107,9 @@ fn num_value(n: f64, origin: Origin) -> Value {
     Value { kind: ValueKind::Num, text: format!("{n}"), num: Some(n), origin }
 }
 
+/// Constructors whose numeric argument is a length of zeroed memory.
+const ZERO_BUFFER_CTORS: &[&str] = &["bytes", "bytearray", "Uint8Array", "alloc", "Vec"];
+
 fn is_arg_transparent(method: &str, qualified: &str) -> bool {
     const METHODS: &[&str] = &[
         "fromhex", "unhexlify", "a2b_hex", "b64decode", "b32decode", "urlsafe_b64decode", "standard_b64decode",
@@ -1051,7 +1117,7 @@ fn is_arg_transparent(method: &str, qualified: &str) -> bool {
         "decodeBase64", "hexStringToByteArray", "parseBase64Binary", "decodeFromString", "from", "bytes", "bytearray", "decode", "GetBytes", "from_slice",
         "new_from_slice", "clone_from_slice", "copy_from_slice", "from_hex", "Vec", "String", "valueOf", "copyOf",
         "toCharArray", "str", "encode", "u8", "Uint8Array", "TextEncoder", "parse", "from_utf8", "to_vec",
-        "from_base64", "b64", "unquote", "hex",
+        "from_base64", "b64", "unquote", "hex", "alloc",
     ];
     METHODS.contains(&method)
         || qualified.ends_with("Base64.getDecoder().decode")

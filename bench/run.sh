@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Benchmarks cipherlint against ripgrep (and semgrep / ast-grep when installed)
+# on the real-code corpus of ../shared/bench, and writes a Markdown report.
+#
+#   bench/run.sh [CORPUS_DIR] [REPORT.md]
+#
+# The corpus (~1 GB, never committed) is assembled from package caches by
+# ../shared/bench/make_corpus.sh when CORPUS_DIR does not exist yet.
+# Needs: hyperfine, ripgrep, GNU time (apt-get install hyperfine ripgrep time).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+shared=$(cd "$root/../shared" && pwd)
+corpus=${1:-$root/bench/corpus}
+report=${2:-$root/bench/report.md}
+keywords=$shared/bench/crypto-keywords.txt
+
+[ -d "$corpus" ] || bash "$shared/bench/make_corpus.sh" "$corpus"
+(cd "$root" && cargo build --release --locked --quiet)
+bin=$root/target/release/cipherlint
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+
+files=$(find "$corpus" -type f -not -path '*/.work/*' | wc -l)
+bytes=$(find "$corpus" -type f -not -path '*/.work/*' -printf '%s\n' | awk '{s+=$1} END {print s}')
+
+# Warm the page cache so every tool reads from memory.
+find "$corpus" -type f -print0 | xargs -0 cat > /dev/null
+
+rg_cmd="rg --no-ignore --hidden -c -f $keywords $corpus > /dev/null || true"
+cl_cmd="$bin scan $corpus --no-ignore --format sarif --output $out/all.sarif --fail-on none --quiet"
+hyperfine --warmup 1 --runs 3 --export-markdown "$out/main.md" \
+  -n "rg (30 keyword regexes)" "$rg_cmd" \
+  -n "cipherlint (all packs, SARIF)" "$cl_cmd"
+
+# Threads: 1 and 2 (and more where the machine has them).
+threads="1 2"
+[ "$(nproc)" -ge 4 ] && threads="1 2 4"
+[ "$(nproc)" -ge 8 ] && threads="1 2 4 8"
+[ "$(nproc)" -ge 16 ] && threads="1 2 4 8 16"
+args=()
+for j in $threads; do
+  args+=(-n "-j $j" "$bin scan $corpus --no-ignore -j $j --format sarif --output $out/j$j.sarif --fail-on none --quiet")
+done
+hyperfine --warmup 0 --runs 2 --export-markdown "$out/threads.md" "${args[@]}"
+
+# Linearity: time and peak RSS on 1/8, 1/4, 1/2 and all of the files (shard 1 of N).
+{
+  echo "| share | wall s | peak RSS MB |"
+  echo "|---|---:|---:|"
+  for n in 8 4 2 1; do
+    shard=""
+    [ "$n" -gt 1 ] && shard="--shard 1/$n"
+    /usr/bin/time -f "%e %M" -o "$out/time" $bin scan "$corpus" --no-ignore $shard --format sarif --output "$out/s.sarif" --fail-on none --quiet
+    read -r wall rss < "$out/time"
+    echo "| 1/$n | $wall | $((rss / 1024)) |"
+  done
+} > "$out/scaling.md"
+
+# Parse work actually done: the prefilter's effect.
+$bin scan "$corpus" --no-ignore --format json --fail-on none --quiet 2>/dev/null \
+  | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["summary"])' > "$out/summary.txt" || true
+
+optional=""
+if command -v semgrep >/dev/null 2>&1; then optional="$optional semgrep"; fi
+if command -v ast-grep >/dev/null 2>&1; then optional="$optional ast-grep"; fi
+
+{
+  echo "# cipherlint benchmark"
+  echo
+  echo "- date: $(date -u +%Y-%m-%d)"
+  echo "- machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -m)"
+  echo "- cipherlint: $($bin --version), rules: $($bin rules list | wc -l)"
+  echo "- corpus: $files files, $((bytes / 1000000)) MB ($corpus)"
+  echo "- peers installed:${optional:- none besides rg}"
+  echo
+  echo "## Full scan vs ripgrep"
+  echo
+  cat "$out/main.md"
+  echo
+  echo "## Threads"
+  echo
+  cat "$out/threads.md"
+  echo
+  echo "## Linearity (shards of the file list)"
+  echo
+  cat "$out/scaling.md"
+} > "$report"
+cat "$report"
