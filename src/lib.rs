@@ -15,6 +15,7 @@ pub mod finding;
 pub mod git;
 pub mod inventory;
 pub mod lang;
+pub mod merge;
 pub mod policy;
 pub mod render;
 pub mod rules;

@@ -3,6 +3,7 @@
 //! findings and notices are kept, then sorted so output never depends on `-j`.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rayon::prelude::*;
 
@@ -59,30 +60,58 @@ pub struct MemoryFile {
 }
 
 pub fn scan(rules: &RuleSet, opts: &ScanOptions) -> Result<ScanReport, String> {
-    let (base, mut targets, walk_issues) = walk::walk(&opts.paths, &opts.walk)?;
-    if let Some((k, n)) = opts.shard {
-        targets.retain(|t| shard_of(&t.rel, n) == k);
-    }
+    scan_with_progress(rules, opts, &Progress::default())
+}
+
+/// Counters a long scan updates as it goes, for a progress display on
+/// another thread; the scan itself never prints.
+#[derive(Default)]
+pub struct Progress {
+    /// Files to scan, known once the walk is over.
+    pub total: AtomicUsize,
+    pub done: AtomicUsize,
+    pub findings: AtomicUsize,
+}
+
+/// [`scan`], counting files and findings into `progress` as they complete.
+pub fn scan_with_progress(rules: &RuleSet, opts: &ScanOptions, progress: &Progress) -> Result<ScanReport, String> {
+    let (base, all_targets, mut walk_issues) = walk::walk(&opts.paths, &opts.walk)?;
+    // Configuration files and the cross-file pass below resolve values for
+    // every file, so they read the whole tree: each shard must know what an
+    // unsharded scan knows, and only its own files are scanned.
     let mut props = Properties::default();
-    for t in targets.iter().filter(|t| Properties::is_config(&t.path)) {
+    for t in all_targets.iter().filter(|t| Properties::is_config(&t.path)) {
         props.add_file(&t.path, &t.rel);
     }
+    let targets: Vec<&Target> = match opts.shard {
+        Some((k, n)) => {
+            // Walk warnings are sharded too, so a merged log lists each once.
+            walk_issues.retain(|i| shard_of(&i.rel, n) == k);
+            all_targets.iter().filter(|t| shard_of(&t.rel, n) == k).collect()
+        }
+        None => all_targets.iter().collect(),
+    };
+    progress.total.store(targets.len(), Ordering::Relaxed);
     let mut known = Knowledge::with_props(props);
     let max = opts.max_file_size;
-    let scan_targets = |known: &Knowledge, targets: &[&Target]| {
+    let scan_targets = |known: &Knowledge, targets: &[&Target], count: bool| {
         let engine = Engine::new(rules, known, opts.engine.clone());
         run_pool(opts.jobs, || {
             targets
                 .par_iter()
                 .map_init(Worker::default, |w, t| {
                     let (src, issue) = source::read(&t.path, t.rel.clone(), max);
-                    scan_one(&engine, w, src, issue, &t.rel)
+                    let r = scan_one(&engine, w, src, issue, &t.rel);
+                    if count {
+                        progress.findings.fetch_add(r.findings.len(), Ordering::Relaxed);
+                        progress.done.fetch_add(1, Ordering::Relaxed);
+                    }
+                    r
                 })
                 .collect::<Vec<_>>()
         })
     };
-    let all: Vec<&Target> = targets.iter().collect();
-    let mut results = scan_targets(&known, &all);
+    let mut results = scan_targets(&known, &targets, true);
 
     // Cross-file pass: learn what other files define for the symbols some
     // files could not resolve alone, then rescan just those files.
@@ -92,7 +121,7 @@ pub fn scan(rules: &RuleSet, opts: &ScanOptions) -> Result<ScanReport, String> {
         let learned = {
             let engine = Engine::new(rules, &known, opts.engine.clone());
             run_pool(opts.jobs, || {
-                targets
+                all_targets
                     .par_iter()
                     .map_init(Worker::default, |w, t| {
                         let (src, _) = source::read(&t.path, t.rel.clone(), max);
@@ -105,13 +134,15 @@ pub fn scan(rules: &RuleSet, opts: &ScanOptions) -> Result<ScanReport, String> {
             known.absorb(k);
         }
         let again: Vec<usize> = (0..targets.len()).filter(|&i| !results[i].misses.is_empty()).collect();
-        let rescan: Vec<&Target> = again.iter().map(|&i| &targets[i]).collect();
-        for (i, r) in again.into_iter().zip(scan_targets(&known, &rescan)) {
+        let rescan: Vec<&Target> = again.iter().map(|&i| targets[i]).collect();
+        for (i, r) in again.into_iter().zip(scan_targets(&known, &rescan, false)) {
             results[i] = r;
         }
     }
     let mut report = assemble(base, results);
-    report.dependencies = crate::deps::read_manifests(&targets);
+    // Manifests belong to one shard like any file, so merged shards list each once.
+    let mine: Vec<Target> = targets.iter().map(|t| (*t).clone()).collect();
+    report.dependencies = crate::deps::read_manifests(&mine);
     report.notices.extend(walk_issues.into_iter().map(|i| Notice { path: i.rel, message: i.message, skipped: true }));
     report.notices.sort();
     Ok(report)

@@ -2,7 +2,9 @@
 
 mod baseline_cmd;
 mod init_cmd;
+mod merge_cmd;
 mod policy_cmd;
+mod progress;
 mod rules_cmd;
 mod scan_cmd;
 
@@ -52,6 +54,18 @@ pub enum Command {
         #[arg(default_value = ".")]
         dir: PathBuf,
     },
+    /// Merge SARIF logs of sharded scans into one run.
+    Merge(MergeArgs),
+}
+
+#[derive(Args)]
+pub struct MergeArgs {
+    /// SARIF files to merge (e.g. one per `scan --shard K/N`).
+    #[arg(required = true)]
+    pub inputs: Vec<PathBuf>,
+    /// Write the merged log to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -177,9 +191,13 @@ pub struct ScanArgs {
     /// Run every matcher on every file (for debugging the prefilter).
     #[arg(long, hide = true)]
     pub no_prefilter: bool,
-    /// No summary or warnings on standard error.
+    /// No summary, warnings or progress line on standard error.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// Scan only shard K of N (1-based: 1/3, 2/3, 3/3), chosen by a stable
+    /// hash of each file's path; merge the shards' SARIF with `cipherlint merge`.
+    #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+    pub shard: Option<(u64, u64)>,
 }
 
 #[derive(Subcommand)]
@@ -200,6 +218,17 @@ pub enum RulesCommand {
         /// A rules directory to test instead of the built-in packs.
         dir: Option<PathBuf>,
     },
+}
+
+/// `K/N` with 1 ≤ K ≤ N → the 0-based shard index and the count.
+fn parse_shard(s: &str) -> Result<(u64, u64), String> {
+    let bad = || format!("`{s}` is not K/N with 1 <= K <= N (e.g. 2/4)");
+    let (k, n) = s.split_once('/').ok_or_else(bad)?;
+    let (k, n): (u64, u64) = (k.trim().parse().map_err(|_| bad())?, n.trim().parse().map_err(|_| bad())?);
+    if k == 0 || n == 0 || k > n {
+        return Err(bad());
+    }
+    Ok((k - 1, n))
 }
 
 fn parse_severity(s: &str) -> Result<Severity, String> {
@@ -232,6 +261,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Policy(cmd) => policy_cmd::run(cmd),
         Command::Baseline(BaselineCommand::Write { file, scan }) => baseline_cmd::write(&file, scan),
         Command::Init { dir } => init_cmd::run(&dir),
+        Command::Merge(args) => merge_cmd::run(args),
     };
     match result {
         Ok(code) => code,

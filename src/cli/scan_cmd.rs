@@ -5,6 +5,7 @@
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 use miette::IntoDiagnostic;
@@ -13,8 +14,9 @@ use super::{load_rules, ScanArgs};
 use crate::config::{self, Loaded};
 use crate::engine::EngineOptions;
 use crate::render::{self, human::summary_line, Format};
+use super::progress::Reporter;
 use crate::rules::{RuleSet, Severity};
-use crate::scan::{self, Notice, ScanOptions, ScanReport};
+use crate::scan::{self, Notice, Progress, ScanOptions, ScanReport};
 use crate::walk::{self, WalkOptions};
 use crate::{baseline, git};
 
@@ -85,7 +87,7 @@ pub(super) fn prepare(args: &ScanArgs) -> miette::Result<Prepared> {
             test_globs: cfg.map(|c| c.test_globs.clone()).unwrap_or_default(),
         },
         jobs: args.jobs,
-        shard: None,
+        shard: args.shard,
     };
     Ok(Prepared { rules, profiles, as_of, pq, config, fail_on, min_severity, opts })
 }
@@ -101,7 +103,12 @@ pub(super) fn collect(args: &ScanArgs, p: &mut Prepared) -> miette::Result<ScanR
         files.retain(|f| !excluded.is_match(&f.rel));
         scan::scan_memory(&p.rules, files, &p.opts)
     } else {
-        scan::scan(&p.rules, &p.opts).map_err(scan_err)?
+        // Progress on a terminal's stderr; the scan only bumps counters.
+        let progress = Arc::new(Progress::default());
+        let reporter = Reporter::start(progress.clone(), !args.quiet && std::io::stderr().is_terminal());
+        let scanned = scan::scan_with_progress(&p.rules, &p.opts, &progress);
+        reporter.finish();
+        scanned.map_err(scan_err)?
     };
     crate::policy::apply(&mut report, &mut p.rules, &p.profiles, p.as_of, args.include_tests);
     let sel = &args.selection;

@@ -4,8 +4,34 @@
 
 use syn::{punctuated::Punctuated, Expr, Lit, Token, UseTree};
 
+/// `syn` parses (and its visitor walks) by recursion, one call per nesting
+/// level, so hostile code (`use a::{b::{c::{...}}}` ten thousand deep) would
+/// overflow a worker's stack. Text nested deeper than this is not handed to
+/// it; real `use` trees and macro arguments are nowhere near.
+const MAX_NESTING: usize = 64;
+
+fn too_deep(text: &str) -> bool {
+    let mut depth = 0usize;
+    for b in text.bytes() {
+        match b {
+            b'(' | b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return true;
+                }
+            }
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    false
+}
+
 /// `(alias, path)` pairs introduced by a `use` declaration, paths joined with `::`.
 pub fn use_aliases(text: &str) -> Vec<(String, String)> {
+    if too_deep(text) {
+        return Vec::new();
+    }
     let Ok(item) = syn::parse_str::<syn::ItemUse>(text) else { return Vec::new() };
     let mut out = Vec::new();
     walk(&item.tree, String::new(), &mut out);
@@ -42,6 +68,9 @@ fn walk(tree: &UseTree, prefix: String, out: &mut Vec<(String, String)>) {
 /// The literal a decoding macro stands for: `hex!("00ff")`, `hex_literal::hex!(..)`,
 /// `include_str!` is deliberately not followed (it reads another file).
 pub fn macro_literal(text: &str) -> Option<String> {
+    if too_deep(text) {
+        return None;
+    }
     let mac = syn::parse_str::<syn::Macro>(text).ok()?;
     let name = mac.path.segments.last()?.ident.to_string();
     if !matches!(name.as_str(), "hex" | "base64" | "b64" | "decode_hex" | "concat" | "stringify") {
@@ -65,6 +94,9 @@ pub fn macro_literal(text: &str) -> Option<String> {
 /// Identifiers a formatting macro reads: its arguments and the names inlined
 /// in its format string (`println!("{key}")`, `log::info!("{:?}", key)`).
 pub fn format_macro_idents(text: &str) -> Vec<String> {
+    if too_deep(text) {
+        return Vec::new();
+    }
     let Ok(mac) = syn::parse_str::<syn::Macro>(text) else { return Vec::new() };
     let Ok(args) = mac.parse_body_with(Punctuated::<Expr, Token![,]>::parse_terminated) else { return Vec::new() };
     let mut out = Vec::new();
@@ -124,6 +156,19 @@ mod tests {
         assert!(v.contains(&("H".into(), "md5::Md5".into())));
         assert!(v.contains(&("Sha1".into(), "sha1::Sha1".into())));
         assert!(v.contains(&("a".into(), "aes".into())));
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_not_recursed() {
+        let n = 20_000;
+        let deep_use = format!("use a::{}c{};", "{b::".repeat(n), "}".repeat(n));
+        assert!(use_aliases(&deep_use).is_empty());
+        let deep_mac = format!("hex!({}\"00\"{})", "(".repeat(n), ")".repeat(n));
+        assert_eq!(macro_literal(&deep_mac), None);
+        let deep_fmt = format!("println!(\"{{}}\", {}k{})", "[".repeat(n), "]".repeat(n));
+        assert!(format_macro_idents(&deep_fmt).is_empty());
+        // Ordinary nesting still parses.
+        assert_eq!(use_aliases("use a::{b::{c::{D as E}}};"), vec![("E".to_string(), "a::b::c::D".to_string())]);
     }
 
     #[test]

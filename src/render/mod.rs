@@ -2,6 +2,7 @@
 //! [`ScanReport`] and rule set.
 
 pub mod cbom;
+pub mod html;
 pub mod human;
 pub mod json;
 pub mod markdown;
@@ -17,6 +18,8 @@ pub enum Format {
     Human,
     Json,
     Sarif,
+    /// A self-contained HTML page (charts, filterable table, evidence).
+    Html,
     /// A Markdown summary (for a CI job summary or a PR comment).
     Markdown,
     /// CycloneDX 1.6 cryptography bill of materials.
@@ -31,6 +34,7 @@ pub fn render(format: Format, report: &ScanReport, rules: &RuleSet, out: &mut dy
         Format::Markdown => markdown::write(report, rules, out),
         Format::Json => json::write(report, rules, out),
         Format::Sarif => sarif::write(report, rules, out),
+        Format::Html => html::write(report, rules, out),
         Format::Cbom => cbom::write(report, rules, out),
     }
 }

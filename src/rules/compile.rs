@@ -383,6 +383,25 @@ pub(crate) fn placeholder_names(message: &str) -> Vec<String> {
     names
 }
 
+const MAX_QUERY_NESTING: usize = 256;
+
+/// Deepest `(`/`[` nesting of a query (brackets inside strings count too,
+/// which only errs on the safe side).
+fn query_nesting(query: &str) -> usize {
+    let (mut depth, mut max) = (0usize, 0usize);
+    for b in query.bytes() {
+        match b {
+            b'(' | b'[' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            b')' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    max
+}
+
 fn compile_matcher(
     cx: &mut Ctx<'_>,
     target: Target,
@@ -393,6 +412,12 @@ fn compile_matcher(
     let errors_before = cx.errors.len();
     if lm.prefilter.value.is_empty() || lm.prefilter.value.iter().any(|l| l.trim().len() < 2) {
         cx.at(lm.prefilter.referenced, "`prefilter` needs at least one literal of two or more characters", Some("list literals a matching file must contain, e.g. [MODE_ECB]"));
+    }
+    // tree-sitter's query parser recurses once per `(`/`[` level: a rule pack
+    // nesting thousands deep would overflow the stack (found by fuzzing).
+    if let Some(q) = lm.query.as_ref().filter(|q| query_nesting(&q.value) > MAX_QUERY_NESTING) {
+        cx.at(q.referenced, format!("query nests deeper than {MAX_QUERY_NESTING} levels"), Some("real queries need a few levels; flatten this pattern"));
+        return None;
     }
     let (pattern, capture_names) = match (&lm.query, &lm.regex, target) {
         (Some(q), None, Target::Lang(lang)) => match eager_check(cx.src.trusted, lang, &q.value) {
