@@ -108,7 +108,6 @@ fn hostile_tree_is_scanned_around_its_bad_files() {
 /// the engine's `in_rust_test` walks `Node::parent()` (itself O(depth) in
 /// tree-sitter 0.25) for every match: this file then takes many minutes.
 #[test]
-#[ignore = "quadratic in_rust_test on deep trees (engine); run with --ignored"]
 fn deeply_nested_rust_neither_overflows_nor_stops_the_scan() {
     let dir = tempfile::tempdir().unwrap();
     let n = 10_000;

@@ -281,7 +281,7 @@ impl<'r> Engine<'r> {
         test_file: bool,
     ) -> Option<(Finding, Option<Asset>)> {
         let focus = caps[matcher.focus];
-        let in_test = test_file || focus.node.is_some_and(|n| in_rust_test(n, &src.text));
+        let in_test = test_file || matches!((cx, focus.node), (Some(cx), Some(n)) if cx.in_test_code(n));
         if in_test && rule.skip_in_tests && !self.opts.include_tests {
             return None;
         }
@@ -623,32 +623,6 @@ fn check<'t>(
     true
 }
 
-/// Inside a Rust `#[cfg(test)]` module or a `#[test]` function.
-fn in_rust_test(node: Node<'_>, text: &str) -> bool {
-    let mut cur = node.parent();
-    let mut budget = 256;
-    while let Some(n) = cur {
-        budget -= 1;
-        if budget == 0 {
-            return false;
-        }
-        if matches!(n.kind(), "mod_item" | "function_item") {
-            let mut prev = n.prev_sibling();
-            while let Some(p) = prev {
-                if p.kind() != "attribute_item" {
-                    break;
-                }
-                let t = text.get(p.byte_range()).unwrap_or("");
-                if t.contains("cfg(test)") || t.replace(' ', "") == "#[test]" || t.contains("::test]") {
-                    return true;
-                }
-                prev = p.prev_sibling();
-            }
-        }
-        cur = n.parent();
-    }
-    false
-}
 
 /// One finding per rule and place; identical fingerprints in one scope get
 /// distinct occurrence numbers.

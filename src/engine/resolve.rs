@@ -78,6 +78,9 @@ struct Function<'t> {
 /// Everything the resolver knows about one parsed file.
 pub struct FileContext<'t> {
     pub lang: Language,
+    root: Node<'t>,
+    /// Byte ranges of Rust `#[cfg(test)]` modules and `#[test]` functions.
+    test_ranges: Vec<(usize, usize)>,
     syntax: &'static Syntax,
     text: &'t str,
     bindings: Vec<Binding<'t>>,
@@ -137,6 +140,8 @@ impl<'t> FileContext<'t> {
         let syntax = lang.syntax();
         let mut cx = FileContext {
             lang,
+            root,
+            test_ranges: Vec::new(),
             syntax,
             text,
             bindings: Vec::new(),
@@ -234,6 +239,17 @@ impl<'t> FileContext<'t> {
             self.add_binding(node, name_f, value_f, func);
         }
         match (self.lang, kind) {
+            (Language::Rust, "mod_item" | "function_item") => {
+                let mut prev = node.prev_sibling();
+                while let Some(p) = prev.filter(|p| p.kind() == "attribute_item") {
+                    let t: String = self.text_of(p).chars().filter(|c| !c.is_whitespace()).collect();
+                    if t.contains("cfg(test)") || t == "#[test]" || t.ends_with("::test]") {
+                        self.test_ranges.push((node.start_byte(), node.end_byte()));
+                        break;
+                    }
+                    prev = p.prev_sibling();
+                }
+            }
             (Language::Java, "field_declaration") => self.java_value_annotation(node, func),
             (_, "import_statement" | "import_from_statement" | "import_declaration" | "import_spec" | "using_directive" | "use_declaration") => self.import(node),
             (Language::JavaScript | Language::TypeScript | Language::Tsx, "variable_declarator") => self.js_require(node),
@@ -520,15 +536,32 @@ impl<'t> FileContext<'t> {
     }
 
     /// Callee nodes of the calls enclosing `node` (innermost first).
+    /// The ancestors of `node`, innermost first, at most `limit` of them.
+    /// Found by one descent from the root: `Node::parent` itself descends
+    /// from the root on every call, which is quadratic on deep trees.
+    pub fn ancestors(&self, node: Node<'t>, limit: usize) -> Vec<Node<'t>> {
+        let mut chain = Vec::new();
+        let mut cur = self.root;
+        while cur != node {
+            chain.push(cur);
+            match cur.child_with_descendant(node) {
+                Some(next) if next != cur => cur = next,
+                _ => break,
+            }
+        }
+        chain.reverse();
+        chain.truncate(limit);
+        chain
+    }
+
+    /// Whether `node` sits in a Rust `#[cfg(test)]` module or `#[test]` function.
+    pub fn in_test_code(&self, node: Node<'_>) -> bool {
+        self.test_ranges.iter().any(|&(s, e)| s <= node.start_byte() && node.end_byte() <= e)
+    }
+
     pub fn enclosing_callees(&self, node: Node<'t>) -> Vec<Node<'t>> {
         let mut out = Vec::new();
-        let mut cur = node.parent();
-        let mut budget = 64;
-        while let Some(n) = cur {
-            budget -= 1;
-            if budget == 0 {
-                break;
-            }
+        for n in self.ancestors(node, 64) {
             if let Some(&(_, callee_f, _)) = self.syntax.calls.iter().find(|c| c.0 == n.kind()) {
                 if let Some(c) = n.child_by_field_name(callee_f) {
                     // Java: include the receiver, `Cipher.getInstance` rather than `getInstance`.
@@ -543,7 +576,6 @@ impl<'t> FileContext<'t> {
                     out.push(m);
                 }
             }
-            cur = n.parent();
         }
         out
     }
@@ -1060,20 +1092,18 @@ impl<'t> FileContext<'t> {
 
     /// Whether `def` sits in a conditional branch that does not also contain `use_node`.
     fn in_branch_without(&self, def: Node<'t>, use_node: Node<'t>) -> bool {
-        let mut cur = def.parent();
-        let mut budget = 64;
-        while let Some(n) = cur {
-            budget -= 1;
-            if budget == 0 || self.syntax.functions.iter().any(|f| f.0 == n.kind()) {
+        let chain = self.ancestors(def, 64);
+        for (i, n) in chain.iter().enumerate() {
+            if self.syntax.functions.iter().any(|f| f.0 == n.kind()) {
                 return false;
             }
-            if in_list(n.kind(), self.syntax.branches) || n.kind() == "block" && n.parent().is_some_and(|p| in_list(p.kind(), self.syntax.branches)) {
+            let parent_branches = chain.get(i + 1).is_some_and(|p| in_list(p.kind(), self.syntax.branches));
+            if in_list(n.kind(), self.syntax.branches) || n.kind() == "block" && parent_branches {
                 let contains = n.start_byte() <= use_node.start_byte() && use_node.end_byte() <= n.end_byte();
                 if !contains {
                     return true;
                 }
             }
-            cur = n.parent();
         }
         false
     }
