@@ -139,7 +139,7 @@ pub fn scan_with_progress(rules: &RuleSet, opts: &ScanOptions, progress: &Progre
             results[i] = r;
         }
     }
-    let mut report = assemble(base, results);
+    let mut report = assemble(rules, base, results);
     // Manifests belong to one shard like any file, so merged shards list each once.
     let mine: Vec<Target> = targets.iter().map(|t| (*t).clone()).collect();
     report.dependencies = crate::deps::read_manifests(&mine);
@@ -162,7 +162,7 @@ pub fn scan_memory(rules: &RuleSet, files: Vec<MemoryFile>, opts: &ScanOptions) 
             })
             .collect::<Vec<_>>()
     });
-    assemble(PathBuf::from("."), results)
+    assemble(rules, PathBuf::from("."), results)
 }
 
 struct FileResult {
@@ -190,7 +190,7 @@ fn scan_one(engine: &Engine<'_>, w: &mut Worker, src: Option<source::Source>, is
     FileResult { findings: outcome.findings, misses: outcome.misses, assets: outcome.assets, notices, scanned: true, parsed: outcome.parsed }
 }
 
-fn assemble(base: PathBuf, results: Vec<FileResult>) -> ScanReport {
+fn assemble(rules: &RuleSet, base: PathBuf, results: Vec<FileResult>) -> ScanReport {
     let mut report = ScanReport {
         base,
         findings: Vec::new(),
@@ -214,9 +214,33 @@ fn assemble(base: PathBuf, results: Vec<FileResult>) -> ScanReport {
         report.notices.extend(r.notices);
     }
     report.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    one_finding_per_literal(rules, &mut report.findings);
     report.assets.sort();
     report.notices.sort();
     report
+}
+
+/// One literal, one finding: when a finding explains where its value came
+/// from (a related location) and another rule of the same category reported
+/// that very place (a secret constant flagged for its name and value), only
+/// the finding at the use is kept; it says more, and points at the literal.
+fn one_finding_per_literal(rules: &RuleSet, findings: &mut Vec<Finding>) {
+    let category = |f: &Finding| rules.rules.get(f.rule).map_or("", |r| r.category.as_str());
+    let explained: std::collections::HashSet<(String, usize, &str, &str)> = findings
+        .iter()
+        .flat_map(|f| f.related.iter().map(move |r| (r.span.path.clone(), r.span.start.line, category(f), f.rule_id.as_str())))
+        .collect();
+    let redundant: Vec<bool> = findings
+        .iter()
+        .map(|f| {
+            explained.iter().any(|(p, l, c, by)| *p == f.span.path && *l == f.span.start.line && *c == category(f) && *by != f.rule_id)
+        })
+        .collect();
+    let mut i = 0;
+    findings.retain(|_| {
+        i += 1;
+        !redundant[i - 1]
+    });
 }
 
 /// Runs `f` on a pool of `jobs` threads (0: one per CPU). Workers get a
