@@ -620,6 +620,12 @@ impl<'t> FileContext<'t> {
         if in_list(kind, s.strings) {
             if let Some(text) = unquote(self.text_of(node)) {
                 self.push_string(text, here, out);
+            } else {
+                // f-strings and template literals: literal parts plus the values
+                // of their interpolations.
+                for text in self.interpolate(node, depth) {
+                    out.push(Value { kind: ValueKind::Str, text, num: None, origin: here.clone() });
+                }
             }
         } else if in_list(kind, s.concatenated_strings) {
             let mut acc = vec![String::new()];
@@ -705,6 +711,35 @@ impl<'t> FileContext<'t> {
                 out.push(v);
             }
         }
+    }
+
+    /// The texts of an interpolating string literal (Python f-string, JS/TS
+    /// template literal, C# `$"..."`) whose substitutions all resolve.
+    fn interpolate(&self, node: Node<'t>, depth: usize) -> Vec<String> {
+        let mut acc = vec![String::new()];
+        let mut c = node.walk();
+        let raw = self.text_of(node);
+        let children: Vec<Node<'t>> = node.named_children(&mut c).collect();
+        if children.is_empty() {
+            return Vec::new();
+        }
+        for part in children {
+            let k = part.kind();
+            let piece: Vec<String> = if k.contains("interpolation") || k == "template_substitution" {
+                let Some(expr) = part.child_by_field_name("expression").or_else(|| part.named_child(0)) else { return Vec::new() };
+                let vals = self.eval_at(expr, depth + 1);
+                if vals.is_empty() {
+                    return Vec::new();
+                }
+                vals.into_iter().map(|v| v.text).collect()
+            } else if k.contains("content") || k == "string_fragment" || k == "escape_sequence" {
+                vec![unescape(self.text_of(part))]
+            } else {
+                continue;
+            };
+            acc = acc.iter().flat_map(|a| piece.iter().map(move |p| format!("{a}{p}"))).take(MAX_VALUES).collect();
+        }
+        if raw.is_empty() { Vec::new() } else { acc }
     }
 
     fn push_string(&self, text: String, origin: Origin, out: &mut Vec<Value>) {
@@ -793,6 +828,11 @@ impl<'t> FileContext<'t> {
                         num: None,
                         origin: here.clone(),
                     }),
+                    ("%", _, _) if a.kind == ValueKind::Str && (b.kind == ValueKind::Str || b.num.is_some()) => {
+                        if let Some(text) = apply_format(&a.text, &[vec![b.clone()]]) {
+                            out.push(Value { kind: ValueKind::Str, text, num: None, origin: here.clone() });
+                        }
+                    }
                     ("+", _, _) if a.kind == ValueKind::Str || b.kind == ValueKind::Str => out.push(Value {
                         kind: ValueKind::Str,
                         text: format!("{}{}", a.text, b.text),
@@ -821,6 +861,26 @@ impl<'t> FileContext<'t> {
         let name = self.text_of(callee);
         let method = last_segment(name);
         let qualified = self.qualified(callee);
+
+        // `"%s/%s".format(a, b)`, `String.format("%s", a)`: formatting with known values.
+        if method == "format" {
+            let (fmt, rest): (Option<Node<'t>>, &[Node<'t>]) = match receiver {
+                Some(r) if self.syntax.strings.contains(&r.kind()) => (Some(r), &args[..]),
+                _ => (args.first().copied(), args.get(1..).unwrap_or(&[])),
+            };
+            if let Some(fmt) = fmt {
+                let templates = self.eval_at(fmt, depth + 1);
+                let values: Vec<Vec<Value>> = rest.iter().map(|a| self.eval_at(*a, depth + 1)).collect();
+                for t in templates.iter().filter(|t| t.kind == ValueKind::Str) {
+                    if let Some(text) = apply_format(&t.text, &values) {
+                        out.push(Value { kind: ValueKind::Str, text, num: None, origin: Origin::Here(node.start_byte(), node.end_byte()) });
+                    }
+                }
+                if !out.is_empty() {
+                    return;
+                }
+            }
+        }
 
         // Configuration lookups resolve against the scanned tree's properties files.
         if matches!(method, "getProperty" | "getRequiredProperty" | "getString" | "getenv_or_default") {
@@ -1152,6 +1212,59 @@ fn num_value(n: f64, origin: Origin) -> Value {
     Value { kind: ValueKind::Num, text: format!("{n}"), num: Some(n), origin }
 }
 
+/// Fills `%s`/`%d`-style or `{}`/`{0}`/`{name}` placeholders in order with
+/// the first known value of each argument; `None` if an argument is unknown.
+fn apply_format(template: &str, args: &[Vec<Value>]) -> Option<String> {
+    let mut out = String::new();
+    let mut next = 0usize;
+    let mut chars = template.chars().peekable();
+    let take = |next: &mut usize| -> Option<String> {
+        let v = args.get(*next)?.first()?.text.clone();
+        *next += 1;
+        Some(v)
+    };
+    while let Some(c) = chars.next() {
+        match c {
+            '%' if chars.peek() == Some(&'%') => {
+                chars.next();
+                out.push('%');
+            }
+            '%' => {
+                // Skip flags, width and precision, then the conversion letter.
+                while chars.peek().is_some_and(|c| c.is_ascii_digit() || matches!(c, '-' | '+' | '.' | ' ' | '#')) {
+                    chars.next();
+                }
+                chars.next()?;
+                out.push_str(&take(&mut next)?);
+            }
+            '{' if chars.peek() == Some(&'{') => {
+                chars.next();
+                out.push('{');
+            }
+            '{' => {
+                let mut spec = String::new();
+                for c in chars.by_ref() {
+                    if c == '}' {
+                        break;
+                    }
+                    spec.push(c);
+                }
+                let index = spec.split(':').next().and_then(|i| i.parse::<usize>().ok());
+                match index {
+                    Some(i) => out.push_str(&args.get(i)?.first()?.text),
+                    None => out.push_str(&take(&mut next)?),
+                }
+            }
+            '}' if chars.peek() == Some(&'}') => {
+                chars.next();
+                out.push('}');
+            }
+            c => out.push(c),
+        }
+    }
+    Some(out)
+}
+
 /// Constructors whose numeric argument is a length of zeroed memory.
 const ZERO_BUFFER_CTORS: &[&str] = &["bytes", "bytearray", "Uint8Array", "alloc", "Vec"];
 
@@ -1339,6 +1452,16 @@ mod tests {
         assert_eq!(unquote("f\"{x}\""), None);
         assert_eq!(unquote("`a${x}`"), None);
         assert_eq!(unquote("R\"(a\"b)\"").as_deref(), Some("a\"b"));
+    }
+
+    #[test]
+    fn formatting() {
+        let v = |t: &str| vec![Value { kind: ValueKind::Str, text: t.into(), num: None, origin: Origin::Here(0, 0) }];
+        assert_eq!(apply_format("%s/CBC/%s", &[v("DES"), v("PKCS5Padding")]).as_deref(), Some("DES/CBC/PKCS5Padding"));
+        assert_eq!(apply_format("{}-{}-cbc", &[v("des"), v("ede3")]).as_deref(), Some("des-ede3-cbc"));
+        assert_eq!(apply_format("{1}{0}", &[v("a"), v("b")]).as_deref(), Some("ba"));
+        assert_eq!(apply_format("100%% {}", &[v("x")]).as_deref(), Some("100% x"));
+        assert_eq!(apply_format("%s", &[vec![]]), None);
     }
 
     #[test]
