@@ -86,6 +86,8 @@ pub struct FileContext<'t> {
     bindings: Vec<Binding<'t>>,
     functions: Vec<Function<'t>>,
     calls: Vec<Node<'t>>,
+    /// Calls by the last segment of their callee (`f` for `a.b.f(..)`).
+    calls_by_name: HashMap<String, Vec<Node<'t>>>,
     imports: HashMap<String, String>,
     known: &'t Knowledge,
     /// Symbols this file could not resolve by itself (for the cross-file pass).
@@ -147,6 +149,7 @@ impl<'t> FileContext<'t> {
             bindings: Vec::new(),
             functions: Vec::new(),
             calls: Vec::new(),
+            calls_by_name: HashMap::new(),
             imports: HashMap::new(),
             known,
             misses: RefCell::new(Vec::new()),
@@ -232,7 +235,13 @@ impl<'t> FileContext<'t> {
 
     fn visit(&mut self, node: Node<'t>, func: Option<usize>) {
         let kind = node.kind();
-        if self.syntax.calls.iter().any(|c| c.0 == kind) || kind == "macro_invocation" {
+        if let Some(&(_, callee_f, _)) = self.syntax.calls.iter().find(|c| c.0 == kind) {
+            if let Some(callee) = node.child_by_field_name(callee_f) {
+                let name = last_segment(self.text_of(callee)).to_string();
+                self.calls_by_name.entry(name).or_default().push(node);
+            }
+            self.calls.push(node);
+        } else if kind == "macro_invocation" {
             self.calls.push(node);
         }
         if let Some(&(_, name_f, value_f)) = self.syntax.bindings.iter().find(|b| b.0 == kind) {
@@ -1036,7 +1045,7 @@ impl<'t> FileContext<'t> {
     /// Values passed as argument `arg` by this file's calls to `func`.
     pub fn call_arg_values(&self, func: &str, arg: usize) -> Vec<Value> {
         let mut out = Vec::new();
-        for call in &self.calls {
+        for call in self.calls_by_name.get(func).map(Vec::as_slice).unwrap_or(&[]) {
             let Some(&(_, callee_f, args_f)) = self.syntax.calls.iter().find(|c| c.0 == call.kind()) else { continue };
             let Some(callee) = call.child_by_field_name(callee_f) else { continue };
             if last_segment(self.text_of(callee)) != func {
@@ -1082,9 +1091,7 @@ impl<'t> FileContext<'t> {
                 // filled there (`nextBytes(iv)`, `RAND_bytes(iv, n)`, `read(f, buf)`):
                 // its initializer no longer says what it holds.
                 let last_def = local.last().map_or(0, |b| b.at);
-                let filled = self.calls.iter().any(|c| {
-                    c.start_byte() > last_def && c.end_byte() <= at && self.passes_as_argument(*c, name)
-                });
+                let filled = self.calls_between(last_def, at).iter().any(|c| c.end_byte() <= at && self.passes_as_argument(*c, name));
                 if filled {
                     reaching.retain(|v| !self.is_buffer_literal(*v));
                 }
@@ -1134,13 +1141,21 @@ impl<'t> FileContext<'t> {
                     .is_some_and(|f| ZERO_BUFFER_CTORS.contains(&last_segment(self.text_of(f)))))
     }
 
+    /// Calls that start in `from..to` (the index is in document order, so
+    /// this is two binary searches, not a scan of every call of the file).
+    fn calls_between(&self, from: usize, to: usize) -> &[Node<'t>] {
+        let lo = self.calls.partition_point(|c| c.start_byte() <= from);
+        let hi = self.calls.partition_point(|c| c.start_byte() < to);
+        &self.calls[lo..hi.max(lo)]
+    }
+
     /// Calls in the same function as `use_node` that start before it.
     pub fn calls_before(&self, use_node: Node<'t>) -> Vec<Node<'t>> {
         let func = self.function_index(use_node);
         let Some(f) = func.map(|i| self.functions[i].node) else { return Vec::new() };
-        self.calls
+        self.calls_between(f.start_byte().saturating_sub(1), use_node.start_byte())
             .iter()
-            .filter(|c| c.start_byte() >= f.start_byte() && c.end_byte() <= use_node.start_byte())
+            .filter(|c| c.end_byte() <= use_node.start_byte())
             .copied()
             .collect()
     }
@@ -1171,7 +1186,7 @@ impl<'t> FileContext<'t> {
     fn call_site_args(&self, f: &Function<'t>, pos: usize) -> Vec<Node<'t>> {
         let mut out = Vec::new();
         let skip_self = matches!(f.params.first().map(String::as_str), Some("self" | "cls"));
-        for call in &self.calls {
+        for call in self.calls_by_name.get(&f.name).map(Vec::as_slice).unwrap_or(&[]) {
             let Some(&(_, callee_f, args_f)) = self.syntax.calls.iter().find(|c| c.0 == call.kind()) else { continue };
             let Some(callee) = call.child_by_field_name(callee_f) else { continue };
             if last_segment(self.text_of(callee)) != f.name {
