@@ -93,7 +93,11 @@ impl Loaded {
             .chain(c.paths.values().flat_map(|s| s.severity.keys().chain(&s.disable)));
         for id in named {
             if rules.get(id).is_none() {
-                return Err(self.error(self.find(id), format!("unknown rule `{id}`"), "`cipherlint rules list` shows every id"));
+                return Err(self.error(
+                    self.find(id),
+                    format!("unknown rule `{id}`"),
+                    "`cipherlint rules list` shows every id",
+                ));
             }
         }
         Ok(())
@@ -150,7 +154,12 @@ fn literal_dir(key: &str) -> &str {
 fn error_at(origin: &str, text: &str, offset: usize, message: String, help: &str) -> Box<ConfigError> {
     let offset = offset.min(text.len());
     let len = text[offset..].find('\n').unwrap_or(text.len() - offset).max(1).min(text.len() - offset);
-    Box::new(ConfigError { message, src: NamedSource::new(origin, text.to_string()), span: SourceSpan::new(offset.into(), len), help: help.into() })
+    Box::new(ConfigError {
+        message,
+        src: NamedSource::new(origin, text.to_string()),
+        span: SourceSpan::new(offset.into(), len),
+        help: help.into(),
+    })
 }
 
 /// Byte offset of a 1-based line/column (columns in characters).
@@ -169,7 +178,13 @@ pub fn parse(text: String, origin: &str) -> Result<Loaded, Box<ConfigError>> {
         Err(e) => {
             let offset = e.location().map_or(0, |l| offset_of(&text, l.line(), l.column()));
             let first = e.to_string().lines().next().unwrap_or("invalid configuration").to_string();
-            return Err(error_at(origin, &text, offset, format!("{origin}: {first}"), "`cipherlint init` writes a commented example"));
+            return Err(error_at(
+                origin,
+                &text,
+                offset,
+                format!("{origin}: {first}"),
+                "`cipherlint init` writes a commented example",
+            ));
         }
     };
     let loaded = Loaded { config, origin: origin.to_string(), text };
@@ -181,13 +196,22 @@ fn validate(l: &Loaded) -> Result<(), Box<ConfigError>> {
     let c = &l.config;
     if let Some(f) = &c.fail_on {
         if f != "none" && Severity::parse(f).is_none() {
-            return Err(l.error(l.find("fail_on"), format!("fail_on `{f}` is not one of info, low, medium, high, critical, none"), "use a severity or `none`"));
+            return Err(l.error(
+                l.find("fail_on"),
+                format!("fail_on `{f}` is not one of info, low, medium, high, critical, none"),
+                "use a severity or `none`",
+            ));
         }
     }
-    let globs = c.exclude.iter().chain(&c.test_globs).chain(c.paths.keys()).chain(c.paths.values().flat_map(|s| &s.exclude));
+    let globs =
+        c.exclude.iter().chain(&c.test_globs).chain(c.paths.keys()).chain(c.paths.values().flat_map(|s| &s.exclude));
     for g in globs {
         if let Err(e) = globset::Glob::new(g) {
-            return Err(l.error(l.find(g), format!("invalid glob `{g}`: {}", e.kind()), "globs use `*`, `**`, `?`, `[..]` and `{a,b}`"));
+            return Err(l.error(
+                l.find(g),
+                format!("invalid glob `{g}`: {}", e.kind()),
+                "globs use `*`, `**`, `?`, `[..]` and `{a,b}`",
+            ));
         }
     }
     Ok(())
@@ -264,7 +288,9 @@ mod tests {
 
     #[test]
     fn sections() {
-        let l = parse("paths:\n  \"services/pay/**\":\n    exclude: [\"gen/**\"]\n    min_severity: high\n".into(), "c").unwrap();
+        let l =
+            parse("paths:\n  \"services/pay/**\":\n    exclude: [\"gen/**\"]\n    min_severity: high\n".into(), "c")
+                .unwrap();
         assert_eq!(l.excludes(), ["services/pay/gen/**"]);
         assert_eq!(literal_dir("**/*.py"), "");
         assert_eq!(literal_dir("a/b"), "a/");

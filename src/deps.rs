@@ -94,7 +94,11 @@ pub fn load(origin: &str, text: &str) -> Result<Vec<Library>, Vec<RuleError>> {
     };
     let file: DatabaseFile = serde_saphyr::from_str(text).map_err(|e| {
         let off = e.location().and_then(|l| l.span().byte_offset()).unwrap_or(0) as usize;
-        vec![err(off, format!("{origin}: {}", e.to_string().lines().next().unwrap_or("invalid")), Some("fields: name, ecosystem, status, versions, reason, replacement, reference"))]
+        vec![err(
+            off,
+            format!("{origin}: {}", e.to_string().lines().next().unwrap_or("invalid")),
+            Some("fields: name, ecosystem, status, versions, reason, replacement, reference"),
+        )]
     })?;
     let mut errors = Vec::new();
     let mut out = Vec::new();
@@ -102,11 +106,19 @@ pub fn load(origin: &str, text: &str) -> Result<Vec<Library>, Vec<RuleError>> {
         let off = l.referenced.span().byte_offset().unwrap_or(0) as usize;
         let v = l.value;
         if !ECOSYSTEMS.contains(&v.ecosystem.as_str()) {
-            errors.push(err(off, format!("unknown ecosystem `{}`", v.ecosystem), Some("use cargo, npm, pypi, golang, maven or nuget")));
+            errors.push(err(
+                off,
+                format!("unknown ecosystem `{}`", v.ecosystem),
+                Some("use cargo, npm, pypi, golang, maven or nuget"),
+            ));
         }
         let status = v.status.clone().unwrap_or_else(|| "ok".into());
         if !STATUSES.contains(&status.as_str()) {
-            errors.push(err(off, format!("unknown status `{status}`"), Some("use ok, unmaintained, weak, discontinued or vulnerable")));
+            errors.push(err(
+                off,
+                format!("unknown status `{status}`"),
+                Some("use ok, unmaintained, weak, discontinued or vulnerable"),
+            ));
         }
         let below = match &v.versions {
             None => None,
@@ -122,9 +134,15 @@ pub fn load(origin: &str, text: &str) -> Result<Vec<Library>, Vec<RuleError>> {
             None
         } else {
             match (v.reason, v.replacement, v.reference) {
-                (Some(reason), Some(replacement), Some(reference)) => Some(Flag { status, below, reason, replacement, reference }),
+                (Some(reason), Some(replacement), Some(reference)) => {
+                    Some(Flag { status, below, reason, replacement, reference })
+                }
                 _ => {
-                    errors.push(err(off, format!("`{}` is flagged, so it needs `reason`, `replacement` and `reference`", v.name), None));
+                    errors.push(err(
+                        off,
+                        format!("`{}` is flagged, so it needs `reason`, `replacement` and `reference`", v.name),
+                        None,
+                    ));
                     None
                 }
             }
@@ -191,13 +209,22 @@ pub fn parse_manifest(kind: &str, rel: &str, text: &str) -> Vec<Dependency> {
     let mut out = Vec::new();
     let mut push = |eco: &str, name: &str, version: Option<&str>, line: usize, locked: bool| {
         let version = version.map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
-        out.push(Dependency { ecosystem: eco.into(), name: name.trim().into(), version, path: rel.into(), line, locked });
+        out.push(Dependency {
+            ecosystem: eco.into(),
+            name: name.trim().into(),
+            version,
+            path: rel.into(),
+            line,
+            locked,
+        });
     };
     let lines: Vec<&str> = text.lines().collect();
     match kind {
         "cargo" | "pyproject" => {
             static KV: OnceLock<Regex> = OnceLock::new();
-            let kv = KV.get_or_init(|| rx(r#"^\s*([A-Za-z0-9_.\-]+)\s*=\s*(?:"([^"]*)"|\{.*?version\s*=\s*"([^"]*)".*\}|\{)"#));
+            let kv = KV.get_or_init(|| {
+                rx(r#"^\s*([A-Za-z0-9_.\-]+)\s*=\s*(?:"([^"]*)"|\{.*?version\s*=\s*"([^"]*)".*\}|\{)"#)
+            });
             let pep = rx(r#"^\s*"([A-Za-z0-9_.\-\[\]]+)\s*(?:[=<>!~]=?\s*([0-9][^",;\s]*))?[^"]*"\s*,?\s*$"#);
             let mut section = String::new();
             let mut in_array = false;
@@ -206,12 +233,20 @@ pub fn parse_manifest(kind: &str, rel: &str, text: &str) -> Vec<Dependency> {
                 if t.starts_with('[') && !in_array {
                     section = t.trim_matches(['[', ']']).to_string();
                     // `[dependencies.openssl]`
-                    if let Some(name) = section.strip_suffix("").and_then(|s| s.rsplit_once("dependencies.")).map(|(_, n)| n.to_string()) {
+                    if let Some(name) = section
+                        .strip_suffix("")
+                        .and_then(|s| s.rsplit_once("dependencies."))
+                        .map(|(_, n)| n.to_string())
+                    {
                         push(if kind == "cargo" { "cargo" } else { "pypi" }, &name, None, i + 1, false);
                     }
                     continue;
                 }
-                if kind == "pyproject" && (t.starts_with("dependencies") || t.contains("-dependencies")) && t.contains('[') && !t.contains(']') {
+                if kind == "pyproject"
+                    && (t.starts_with("dependencies") || t.contains("-dependencies"))
+                    && t.contains('[')
+                    && !t.contains(']')
+                {
                     in_array = true;
                     continue;
                 }
@@ -240,7 +275,8 @@ pub fn parse_manifest(kind: &str, rel: &str, text: &str) -> Vec<Dependency> {
         "cargo-lock" => {
             for (i, l) in lines.iter().enumerate() {
                 if let Some(name) = l.strip_prefix("name = \"").and_then(|r| r.strip_suffix('"')) {
-                    let v = lines.get(i + 1).and_then(|n| n.strip_prefix("version = \"")).and_then(|r| r.strip_suffix('"'));
+                    let v =
+                        lines.get(i + 1).and_then(|n| n.strip_prefix("version = \"")).and_then(|r| r.strip_suffix('"'));
                     push("cargo", name, v, i + 1, true);
                 }
             }
@@ -251,7 +287,9 @@ pub fn parse_manifest(kind: &str, rel: &str, text: &str) -> Vec<Dependency> {
             for (i, l) in lines.iter().enumerate() {
                 let t = l.trim();
                 if depth_in.is_none() {
-                    if rx(r#"^"(dependencies|devDependencies|peerDependencies|optionalDependencies)"\s*:\s*\{"#).is_match(t) {
+                    if rx(r#"^"(dependencies|devDependencies|peerDependencies|optionalDependencies)"\s*:\s*\{"#)
+                        .is_match(t)
+                    {
                         depth_in = Some(i);
                     }
                     continue;
@@ -286,7 +324,9 @@ pub fn parse_manifest(kind: &str, rel: &str, text: &str) -> Vec<Dependency> {
             }
         }
         "requirements" => {
-            let req = rx(r"^\s*([A-Za-z0-9][A-Za-z0-9_.\-]*)(?:\[[^\]]*\])?\s*(?:(?:==|>=|~=|<=|>|<|!=)\s*([0-9][^\s,;#]*))?");
+            let req = rx(
+                r"^\s*([A-Za-z0-9][A-Za-z0-9_.\-]*)(?:\[[^\]]*\])?\s*(?:(?:==|>=|~=|<=|>|<|!=)\s*([0-9][^\s,;#]*))?",
+            );
             for (i, l) in lines.iter().enumerate() {
                 let t = l.trim();
                 if t.is_empty() || t.starts_with('#') || t.starts_with('-') {
@@ -421,11 +461,12 @@ pub fn rule() -> Rule {
         category: "weak-crypto".into(),
         cwe: vec!["CWE-1104".into(), "CWE-327".into()],
         references: vec!["https://cwe.mitre.org/data/definitions/1104.html".into()],
-        description: "## What it flags\nA dependency, declared in a manifest or lock file, on a cryptography library that is \
+        description:
+            "## What it flags\nA dependency, declared in a manifest or lock file, on a cryptography library that is \
 unmaintained, discontinued, or known to implement only weak algorithms (the list is `rules/dependencies.yaml`).\n\n\
 ## Why it matters\nUnmaintained crypto code does not receive fixes for side channels, parsing bugs or broken defaults; \
 weak-only libraries make weak algorithms the easy path.\n"
-            .into(),
+                .into(),
         skip_in_tests: false,
         report: true,
         inventory: Vec::new(),
@@ -449,7 +490,13 @@ pub fn audit(report: &mut crate::scan::ScanReport, rules: &mut RuleSet, db: &[Li
         }
         let version = d.version.as_deref().map(|v| format!(" {v}")).unwrap_or_default();
         let limit = flag.below.as_deref().map(|b| format!(" (versions below {b})")).unwrap_or_default();
-        found.push((d.clone(), format!("`{}`{version} is {}{limit}: {}; use {} ({})", d.name, flag.status, flag.reason, flag.replacement, flag.reference)));
+        found.push((
+            d.clone(),
+            format!(
+                "`{}`{version} is {}{limit}: {}; use {} ({})",
+                d.name, flag.status, flag.reason, flag.replacement, flag.reference
+            ),
+        ));
     }
     if found.is_empty() {
         return;
@@ -468,7 +515,12 @@ pub fn audit(report: &mut crate::scan::ScanReport, rules: &mut RuleSet, db: &[Li
             rule: idx,
             rule_id: RULE_ID.into(),
             severity: Severity::Medium,
-            span: Span { path: d.path.clone(), start: pos, end: Pos { line: d.line, col: 1 + snippet.chars().count() }, bytes: (0, 0) },
+            span: Span {
+                path: d.path.clone(),
+                start: pos,
+                end: Pos { line: d.line, col: 1 + snippet.chars().count() },
+                bytes: (0, 0),
+            },
             message,
             fingerprint: fingerprint(RULE_ID, &d.path, &format!("{}:{}", d.ecosystem, d.name), None, 0),
             snippet,
@@ -525,9 +577,20 @@ mod tests {
 
     #[test]
     fn manifests_parse_with_lines() {
-        let cargo = parse_manifest("cargo", "Cargo.toml", "[package]\nname = \"x\"\n\n[dependencies]\nrust-crypto = \"0.2\"\nring = { version = \"0.17\" }\n");
-        assert_eq!(cargo.iter().map(|d| (d.name.as_str(), d.line)).collect::<Vec<_>>(), vec![("rust-crypto", 5), ("ring", 6)]);
-        let npm = parse_manifest("npm", "package.json", "{\n  \"name\": \"a\",\n  \"dependencies\": {\n    \"crypto-js\": \"^4.1.1\"\n  }\n}\n");
+        let cargo = parse_manifest(
+            "cargo",
+            "Cargo.toml",
+            "[package]\nname = \"x\"\n\n[dependencies]\nrust-crypto = \"0.2\"\nring = { version = \"0.17\" }\n",
+        );
+        assert_eq!(
+            cargo.iter().map(|d| (d.name.as_str(), d.line)).collect::<Vec<_>>(),
+            vec![("rust-crypto", 5), ("ring", 6)]
+        );
+        let npm = parse_manifest(
+            "npm",
+            "package.json",
+            "{\n  \"name\": \"a\",\n  \"dependencies\": {\n    \"crypto-js\": \"^4.1.1\"\n  }\n}\n",
+        );
         assert_eq!(npm[0].name, "crypto-js");
         assert_eq!(npm[0].line, 4);
         let req = parse_manifest("requirements", "requirements.txt", "# c\npycrypto==2.6.1\ncryptography>=42\n");
@@ -535,9 +598,17 @@ mod tests {
         let pom = parse_manifest("maven", "pom.xml", "<dependency>\n<groupId>org.bouncycastle</groupId>\n<artifactId>bcprov-jdk15</artifactId>\n<version>1.46</version>\n</dependency>\n");
         assert_eq!(pom[0].name, "org.bouncycastle:bcprov-jdk15");
         assert_eq!(pom[0].line, 3);
-        let go = parse_manifest("golang", "go.mod", "module m\n\nrequire (\n\tgithub.com/dgrijalva/jwt-go v3.2.0+incompatible\n)\n");
+        let go = parse_manifest(
+            "golang",
+            "go.mod",
+            "module m\n\nrequire (\n\tgithub.com/dgrijalva/jwt-go v3.2.0+incompatible\n)\n",
+        );
         assert_eq!(go[0].name, "github.com/dgrijalva/jwt-go");
-        let cs = parse_manifest("nuget", "a.csproj", "<ItemGroup>\n  <PackageReference Include=\"BouncyCastle\" Version=\"1.8.9\" />\n");
+        let cs = parse_manifest(
+            "nuget",
+            "a.csproj",
+            "<ItemGroup>\n  <PackageReference Include=\"BouncyCastle\" Version=\"1.8.9\" />\n",
+        );
         assert_eq!(cs[0].line, 2);
     }
 }

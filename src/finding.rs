@@ -96,7 +96,13 @@ pub fn hex(bytes: &[u8]) -> String {
 /// recognised across reports without being disclosed.
 pub fn redact(secret: &str) -> String {
     let n = secret.chars().count();
-    let keep = if n >= 16 { 4 } else if n >= 8 { 2 } else { 0 };
+    let keep = if n >= 16 {
+        4
+    } else if n >= 8 {
+        2
+    } else {
+        0
+    };
     let head: String = secret.chars().take(keep).collect();
     let digest = Sha256::digest(secret.as_bytes());
     format!("{head}…[redacted {n} chars, sha256:{}]", hex(&digest[..4]))

@@ -44,7 +44,18 @@ fn check_ref(rev: &str) -> Result<(), String> {
 pub fn added_lines(dir: &Path, base: &str) -> Result<AddedLines, String> {
     check_ref(base)?;
     let out = git(dir)
-        .args(["diff", "--unified=0", "--no-color", "--no-ext-diff", "-M", "--relative", "--src-prefix=a/", "--dst-prefix=b/", base, "--"])
+        .args([
+            "diff",
+            "--unified=0",
+            "--no-color",
+            "--no-ext-diff",
+            "-M",
+            "--relative",
+            "--src-prefix=a/",
+            "--dst-prefix=b/",
+            base,
+            "--",
+        ])
         .stderr(Stdio::piped())
         .output()
         .map_err(|e| format!("cannot run git: {e}"))?;

@@ -31,8 +31,20 @@ pub struct Asset {
 }
 
 /// The inventory keys a rule may use (`rules/README.md`, "Inventory").
-pub const KEYS: [&str; 12] =
-    ["primitive", "algorithm", "api", "mode", "padding", "key_size", "curve", "hash", "iterations", "function", "library", "purpose"];
+pub const KEYS: [&str; 12] = [
+    "primitive",
+    "algorithm",
+    "api",
+    "mode",
+    "padding",
+    "key_size",
+    "curve",
+    "hash",
+    "iterations",
+    "function",
+    "library",
+    "purpose",
+];
 /// Keys that older rules use for free-form notes; kept, never interpreted.
 pub const NOTE_KEYS: [&str; 1] = ["parameter"];
 
@@ -132,7 +144,11 @@ const FAMILIES: &[(&str, &str, &str)] = &[
     (r"dsa", "DSA", "signature"),
     (r"diffiehellman|ffdhe|^dhe?$|^dh\d", "DH", "key-agree"),
     (r"^ec$|^ec\d|secp|prime\d{3}v1|nistp\d|^p\d{3}$|brainpool|elliptic", "EC", "other"),
-    (r"sha1prng|drbg|securerandom|urandom|getrandom|osrng|randomnumbergenerator|rngcryptoserviceprovider|randbytes|systemrandom|csprng", "RNG", "drbg"),
+    (
+        r"sha1prng|drbg|securerandom|urandom|getrandom|osrng|randomnumbergenerator|rngcryptoserviceprovider|randbytes|systemrandom|csprng",
+        "RNG",
+        "drbg",
+    ),
 ];
 
 fn families() -> &'static Vec<(Regex, &'static str, &'static str)> {
@@ -282,18 +298,21 @@ impl Algo {
     /// Normalises a rule's rendered `inventory:` facts.
     pub fn from_facts(facts: &BTreeMap<String, String>) -> Algo {
         let mut a = Algo::default();
-        let raw = facts.get("algorithm").map(|s| s.trim().trim_matches(['"', '\'', '`']).to_string()).unwrap_or_default();
+        let raw =
+            facts.get("algorithm").map(|s| s.trim().trim_matches(['"', '\'', '`']).to_string()).unwrap_or_default();
         let c = compact(&raw);
         let api = facts.get("api").map(|s| compact(s)).unwrap_or_default();
         // Java signature names: SHA256withECDSA, SHA384withRSA/PSS, SHA256withRSAandMGF1.
         let sig = re(r"^(.*?)with(rsa|ecdsa|dsa|plainecdsa|ecdsainp1363format)(.*)$");
         if let Some(m) = sig.captures(&c) {
-            a.family = Some(match &m[2] {
-                "rsa" => "RSA",
-                "dsa" => "DSA",
-                _ => "ECDSA",
-            }
-            .into());
+            a.family = Some(
+                match &m[2] {
+                    "rsa" => "RSA",
+                    "dsa" => "DSA",
+                    _ => "ECDSA",
+                }
+                .into(),
+            );
             a.primitive = Some("signature".into());
             a.hash = hash_in(&m[1]);
             if m[3].contains("pss") || m[3].contains("mgf1") {
@@ -302,7 +321,10 @@ impl Algo {
         } else if !c.is_empty() {
             // The leftmost name wins (`ECDSA_P256_SHA256` is ECDSA, not SHA-256);
             // ties go to the earlier table entry (`desede` is 3DES, not DES).
-            let best = families().iter().filter_map(|(r, f, p)| r.find(&c).map(|m| (m.start(), m, *f, *p))).min_by_key(|(s, ..)| *s);
+            let best = families()
+                .iter()
+                .filter_map(|(r, f, p)| r.find(&c).map(|m| (m.start(), m, *f, *p)))
+                .min_by_key(|(s, ..)| *s);
             if let Some((_, m, fam, prim)) = best {
                 let fam = &fam;
                 let prim = &prim;
@@ -311,13 +333,16 @@ impl Algo {
                     a.primitive = Some((*prim).to_string());
                     let rest = &c[m.end()..];
                     match *fam {
-                        "SHA3" | "SHA-2" | "SHA-512/t" | "SHA-1" | "SHAKE" => a.family = hash_in(&c).or(Some(fam.to_string())),
+                        "SHA3" | "SHA-2" | "SHA-512/t" | "SHA-1" | "SHAKE" => {
+                            a.family = hash_in(&c).or(Some(fam.to_string()))
+                        }
                         "HMAC" | "PBKDF2" | "HKDF" => a.hash = hash_in(rest).or_else(|| hash_in(&c[..m.start()])),
                         "ML-KEM" => a.key_size = re(r"(512|768|1024)").captures(rest).and_then(|g| g[1].parse().ok()),
                         "ML-DSA" => a.key_size = re(r"(44|65|87)").captures(rest).and_then(|g| g[1].parse().ok()),
                         "AES" | "Camellia" | "ChaCha20-Poly1305" | "3DES" | "DES" | "SM4" | "Blowfish" => {
                             if *fam == "AES" || *fam == "Camellia" {
-                                a.key_size = re(r"^\D{0,4}(128|192|256)").captures(rest).and_then(|g| g[1].parse().ok());
+                                a.key_size =
+                                    re(r"^\D{0,4}(128|192|256)").captures(rest).and_then(|g| g[1].parse().ok());
                             }
                             if *fam == "3DES" {
                                 a.key_size = Some(168);
@@ -330,7 +355,9 @@ impl Algo {
                                 a.primitive = Some("ae".into());
                             }
                         }
-                        "RSA" | "DH" | "DSA" => a.key_size = re(r"(\d{3,5})").captures(rest).and_then(|g| g[1].parse().ok()),
+                        "RSA" | "DH" | "DSA" => {
+                            a.key_size = re(r"(\d{3,5})").captures(rest).and_then(|g| g[1].parse().ok())
+                        }
                         "ECDSA" | "ECDH" | "EC" | "EdDSA" => a.hash = hash_in(rest),
                         _ => {}
                     }
@@ -494,7 +521,8 @@ impl Algo {
 
     /// What a quantum-vulnerable use should migrate to.
     pub fn pq_replacement(&self) -> &'static str {
-        let signing = self.primitive.as_deref() == Some("signature") || matches!(self.function.as_deref(), Some("sign" | "verify"));
+        let signing = self.primitive.as_deref() == Some("signature")
+            || matches!(self.function.as_deref(), Some("sign" | "verify"));
         let kex = matches!(self.primitive.as_deref(), Some("key-agree" | "pke" | "kem"))
             || matches!(self.function.as_deref(), Some("encrypt" | "decrypt" | "keyderive"));
         if signing {
@@ -535,7 +563,13 @@ pub fn fill_template(template: &str, mut value: impl FnMut(&str) -> Option<Strin
 pub fn dedup(assets: &mut Vec<Asset>) {
     // Several patterns of one rule may match the same place; keep the one
     // that learnt the most (mode, key size, ...).
-    assets.sort_by(|a, b| (&a.rule_id, a.span.bytes, std::cmp::Reverse(a.facts.len())).cmp(&(&b.rule_id, b.span.bytes, std::cmp::Reverse(b.facts.len()))));
+    assets.sort_by(|a, b| {
+        (&a.rule_id, a.span.bytes, std::cmp::Reverse(a.facts.len())).cmp(&(
+            &b.rule_id,
+            b.span.bytes,
+            std::cmp::Reverse(b.facts.len()),
+        ))
+    });
     assets.dedup_by(|a, b| a.rule_id == b.rule_id && a.span.bytes == b.span.bytes);
     assets.sort();
 }

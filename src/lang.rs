@@ -166,10 +166,7 @@ static TABLE: &[Entry] = &[
             arrays: &["composite_literal"],
             binaries: &["binary_expression"],
             calls: &[("call_expression", "function", "arguments")],
-            functions: &[
-                ("function_declaration", "name", "parameters"),
-                ("method_declaration", "name", "parameters"),
-            ],
+            functions: &[("function_declaration", "name", "parameters"), ("method_declaration", "name", "parameters")],
             bindings: &[
                 ("short_var_declaration", "left", "right"),
                 ("var_spec", "name", "value"),
@@ -211,10 +208,7 @@ static TABLE: &[Entry] = &[
             members: &["field_access"],
             arrays: &["array_initializer", "array_creation_expression"],
             binaries: &["binary_expression"],
-            calls: &[
-                ("method_invocation", "name", "arguments"),
-                ("object_creation_expression", "type", "arguments"),
-            ],
+            calls: &[("method_invocation", "name", "arguments"), ("object_creation_expression", "type", "arguments")],
             functions: &[
                 ("method_declaration", "name", "parameters"),
                 ("constructor_declaration", "name", "parameters"),
@@ -282,11 +276,7 @@ static TABLE: &[Entry] = &[
         line_comment: "//",
         grammar: tree_sitter_c_sharp::LANGUAGE,
         syntax: Syntax {
-            strings: &[
-                "string_literal",
-                "verbatim_string_literal",
-                "raw_string_literal",
-            ],
+            strings: &["string_literal", "verbatim_string_literal", "raw_string_literal"],
             concatenated_strings: &[],
             numbers: &["integer_literal", "real_literal"],
             booleans: &["boolean_literal"],
@@ -337,10 +327,7 @@ const JS_SYNTAX: Syntax = Syntax {
     members: &["member_expression"],
     arrays: &["array"],
     binaries: &["binary_expression"],
-    calls: &[
-        ("call_expression", "function", "arguments"),
-        ("new_expression", "constructor", "arguments"),
-    ],
+    calls: &[("call_expression", "function", "arguments"), ("new_expression", "constructor", "arguments")],
     functions: &[
         ("function_declaration", "name", "parameters"),
         ("method_definition", "name", "parameters"),
@@ -464,8 +451,7 @@ impl Language {
             .find(|e| {
                 e.shebangs.iter().any(|s| {
                     prog == *s
-                        || (prog.starts_with(s)
-                            && prog[s.len()..].chars().all(|c| c.is_ascii_digit() || c == '.'))
+                        || (prog.starts_with(s) && prog[s.len()..].chars().all(|c| c.is_ascii_digit() || c == '.'))
                 })
             })
             .map(|e| e.lang)
@@ -502,10 +488,7 @@ mod tests {
         assert_eq!(Language::detect(Path::new("a/b.PY"), b""), Some(Language::Python));
         assert_eq!(Language::detect(Path::new("x.tsx"), b""), Some(Language::Tsx));
         assert_eq!(Language::detect(Path::new("x.txt"), b"#!/usr/bin/python3"), None);
-        assert_eq!(
-            Language::detect(Path::new("tool"), b"#!/usr/bin/env python3.11\nprint(1)"),
-            Some(Language::Python)
-        );
+        assert_eq!(Language::detect(Path::new("tool"), b"#!/usr/bin/env python3.11\nprint(1)"), Some(Language::Python));
         assert_eq!(Language::detect(Path::new("tool"), b"#!/bin/sh\n"), None);
         assert_eq!(Language::detect(Path::new("run"), b"#!/usr/bin/env -S node --x"), Some(Language::JavaScript));
     }

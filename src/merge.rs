@@ -87,12 +87,20 @@ pub fn merge(logs: &[(String, Value)]) -> Result<Value, String> {
     driver.insert("rules".into(), Value::Array(rules));
     run.insert("tool".into(), json!({ "driver": driver }));
     run.insert("results".into(), Value::Array(results));
-    run.insert("invocations".into(), json!([{ "executionSuccessful": successful, "toolExecutionNotifications": notes }]));
+    run.insert(
+        "invocations".into(),
+        json!([{ "executionSuccessful": successful, "toolExecutionNotifications": notes }]),
+    );
     Ok(json!({ "$schema": schema, "version": "2.1.0", "runs": [run] }))
 }
 
 /// Points a result's `ruleIndex` (and `rule.index`) at the merged rule list.
-fn remap_rule(result: &mut Value, remap: &[usize], rules: &[Value], rule_at: &HashMap<String, usize>) -> Result<(), String> {
+fn remap_rule(
+    result: &mut Value,
+    remap: &[usize],
+    rules: &[Value],
+    rule_at: &HashMap<String, usize>,
+) -> Result<(), String> {
     let obj = result.as_object_mut().ok_or("a result is not an object")?;
     let old = obj.get("ruleIndex").and_then(Value::as_u64).map(|i| i as usize);
     let id = obj.get("ruleId").and_then(Value::as_str).map(str::to_string);
@@ -147,7 +155,8 @@ mod tests {
         let b = log(&["z", "y"], &[("z", 0), ("y", 1)], "b");
         let m = merge(&[("a".into(), a), ("b".into(), b)]).unwrap();
         let run = &m["runs"][0];
-        let ids: Vec<&str> = run["tool"]["driver"]["rules"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
+        let ids: Vec<&str> =
+            run["tool"]["driver"]["rules"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
         assert_eq!(ids, ["x", "y", "z"]);
         for r in run["results"].as_array().unwrap() {
             let i = r["ruleIndex"].as_u64().unwrap() as usize;

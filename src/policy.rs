@@ -35,16 +35,48 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("owasp-asvs-5", include_str!("../rules/policies/owasp-asvs-5.yaml")),
 ];
 
-pub const FAMILIES: [&str; 13] = ["hash", "cipher", "mode", "padding", "mac", "kdf", "rsa", "dh", "dsa", "ecc", "pqc", "rng", "tls"];
+pub const FAMILIES: [&str; 13] =
+    ["hash", "cipher", "mode", "padding", "mac", "kdf", "rsa", "dh", "dsa", "ecc", "pqc", "rng", "tls"];
 
 /// Canonical names an entry of each family may list (besides `*`).
 fn known(family: &str) -> &'static [&'static str] {
     match family {
         "hash" => &[
-            "SHA-1", "SHA-224", "SHA-256", "SHA-384", "SHA-512", "SHA-512/224", "SHA-512/256", "SHA3-224", "SHA3-256", "SHA3-384",
-            "SHA3-512", "SHAKE", "MD5", "MD4", "MD2", "RIPEMD-160", "BLAKE2b", "BLAKE2s", "BLAKE3", "SM3",
+            "SHA-1",
+            "SHA-224",
+            "SHA-256",
+            "SHA-384",
+            "SHA-512",
+            "SHA-512/224",
+            "SHA-512/256",
+            "SHA3-224",
+            "SHA3-256",
+            "SHA3-384",
+            "SHA3-512",
+            "SHAKE",
+            "MD5",
+            "MD4",
+            "MD2",
+            "RIPEMD-160",
+            "BLAKE2b",
+            "BLAKE2s",
+            "BLAKE3",
+            "SM3",
         ],
-        "cipher" => &["AES", "3DES", "DES", "RC4", "RC2", "Blowfish", "IDEA", "Camellia", "SM4", "ChaCha20", "ChaCha20-Poly1305", "Salsa20"],
+        "cipher" => &[
+            "AES",
+            "3DES",
+            "DES",
+            "RC4",
+            "RC2",
+            "Blowfish",
+            "IDEA",
+            "Camellia",
+            "SM4",
+            "ChaCha20",
+            "ChaCha20-Poly1305",
+            "Salsa20",
+        ],
         "mode" => &["ECB", "CBC", "CTR", "GCM", "CCM", "CFB", "OFB", "XTS", "SIV", "OCB", "KW", "KWP"],
         "padding" => &["raw", "pkcs1v15", "oaep", "pss", "pkcs5", "pkcs7"],
         "mac" => &["HMAC", "CMAC", "GMAC", "KMAC", "Poly1305"],
@@ -70,7 +102,8 @@ impl Date {
         let y: i32 = it.next()?.parse().ok()?;
         let m: u32 = it.next()?.parse().ok()?;
         let d: u32 = it.next()?.parse().ok()?;
-        (it.next().is_none() && (1..=12).contains(&m) && (1..=31).contains(&d) && (1900..=9999).contains(&y)).then_some(Date(y, m, d))
+        (it.next().is_none() && (1..=12).contains(&m) && (1..=31).contains(&d) && (1900..=9999).contains(&y))
+            .then_some(Date(y, m, d))
     }
 
     /// Today (UTC), from the system clock.
@@ -229,7 +262,14 @@ pub struct Profile {
 
 fn cmp(s: &str) -> Option<(CmpOp, f64)> {
     let s = s.trim();
-    let ops = [("<=", CmpOp::Le), (">=", CmpOp::Ge), ("==", CmpOp::Eq), ("!=", CmpOp::Ne), ("<", CmpOp::Lt), (">", CmpOp::Gt)];
+    let ops = [
+        ("<=", CmpOp::Le),
+        (">=", CmpOp::Ge),
+        ("==", CmpOp::Eq),
+        ("!=", CmpOp::Ne),
+        ("<", CmpOp::Lt),
+        (">", CmpOp::Gt),
+    ];
     let (op, rest) = ops.iter().find_map(|(t, op)| s.strip_prefix(t).map(|r| (*op, r)))?;
     Some((op, rest.trim().parse().ok()?))
 }
@@ -262,7 +302,12 @@ pub fn compile(origin: &str, stem: &str, text: &str) -> Result<Profile, Vec<Rule
         }
     };
     if *file.id.value != *stem {
-        at(&mut errors, file.id.referenced, format!("profile id `{}` does not match its file name `{stem}`", file.id.value), Some("name the file `<id>.yaml`"));
+        at(
+            &mut errors,
+            file.id.referenced,
+            format!("profile id `{}` does not match its file name `{stem}`", file.id.value),
+            Some("name the file `<id>.yaml`"),
+        );
     }
     if file.sources.value.is_empty() {
         at(&mut errors, file.sources.referenced, "a profile cites at least one source".into(), None);
@@ -273,7 +318,12 @@ pub fn compile(origin: &str, stem: &str, text: &str) -> Result<Profile, Vec<Rule
         let e = e.value;
         let family = e.family.value.clone();
         if !FAMILIES.contains(&family.as_str()) {
-            at(&mut errors, e.family.referenced, format!("unknown family `{family}`"), Some("use hash, cipher, mode, padding, mac, kdf, rsa, dh, dsa, ecc, pqc, rng or tls"));
+            at(
+                &mut errors,
+                e.family.referenced,
+                format!("unknown family `{family}`"),
+                Some("use hash, cipher, mode, padding, mac, kdf, rsa, dh, dsa, ecc, pqc, rng or tls"),
+            );
             continue;
         }
         let algorithms = match &e.algorithms {
@@ -281,7 +331,12 @@ pub fn compile(origin: &str, stem: &str, text: &str) -> Result<Profile, Vec<Rule
             Some(a) => {
                 for name in &a.value {
                     if name != "*" && !known(&family).iter().any(|k| k.eq_ignore_ascii_case(name)) {
-                        at(&mut errors, a.referenced, format!("unknown {family} algorithm `{name}`"), Some(&format!("known names: {}", known(&family).join(", "))));
+                        at(
+                            &mut errors,
+                            a.referenced,
+                            format!("unknown {family} algorithm `{name}`"),
+                            Some(&format!("known names: {}", known(&family).join(", "))),
+                        );
                     }
                 }
                 a.value.clone()
@@ -293,7 +348,12 @@ pub fn compile(origin: &str, stem: &str, text: &str) -> Result<Profile, Vec<Rule
             conditions.push(format!("{name} {}", v.value.trim()));
             let c = cmp(&v.value);
             if c.is_none() {
-                at(errors, v.referenced, format!("`{name}: {}` is not `<op> <number>`", v.value), Some("write e.g. `>= 2048`"));
+                at(
+                    errors,
+                    v.referenced,
+                    format!("`{name}: {}` is not `<op> <number>`", v.value),
+                    Some("write e.g. `>= 2048`"),
+                );
             }
             c
         };
@@ -317,12 +377,22 @@ pub fn compile(origin: &str, stem: &str, text: &str) -> Result<Profile, Vec<Rule
             Some(("apply", _)) => Scope::Apply,
             Some(("process", _)) => Scope::Process,
             Some((other, l)) => {
-                at(&mut errors, l, format!("unknown operation `{other}`"), Some("use apply (encrypt, sign, generate), process (decrypt, verify) or any"));
+                at(
+                    &mut errors,
+                    l,
+                    format!("unknown operation `{other}`"),
+                    Some("use apply (encrypt, sign, generate), process (decrypt, verify) or any"),
+                );
                 Scope::Any
             }
         };
         let Some(status) = Status::parse(&e.status.value) else {
-            at(&mut errors, e.status.referenced, format!("unknown status `{}`", e.status.value), Some("use allowed, deprecated, legacy-use or disallowed"));
+            at(
+                &mut errors,
+                e.status.referenced,
+                format!("unknown status `{}`", e.status.value),
+                Some("use allowed, deprecated, legacy-use or disallowed"),
+            );
             continue;
         };
         let date = |errors: &mut Vec<RuleError>, d: &Option<Spanned<String>>| -> Option<Date> {
@@ -343,7 +413,8 @@ pub fn compile(origin: &str, stem: &str, text: &str) -> Result<Profile, Vec<Rule
         if e.clause.trim().is_empty() {
             at(&mut errors, loc, "every entry cites its clause".into(), None);
         }
-        let reference = e.reference.clone().or_else(|| file.sources.value.first().map(|s| s.url.clone())).unwrap_or_default();
+        let reference =
+            e.reference.clone().or_else(|| file.sources.value.first().map(|s| s.url.clone())).unwrap_or_default();
         entries.push(Entry {
             family,
             algorithms,
@@ -392,7 +463,10 @@ pub fn load(names: &[String]) -> Result<Vec<Profile>, miette::Report> {
                 None => {
                     return Err(miette::miette!(
                         code = "cipherlint::policy::unknown",
-                        help = format!("built-in profiles: {}; or give the path of a profile file", BUILTIN.iter().map(|(i, _)| *i).collect::<Vec<_>>().join(", ")),
+                        help = format!(
+                            "built-in profiles: {}; or give the path of a profile file",
+                            BUILTIN.iter().map(|(i, _)| *i).collect::<Vec<_>>().join(", ")
+                        ),
                         "unknown compliance profile `{name}`"
                     ))
                 }
@@ -542,7 +616,14 @@ pub fn rule_for(profile: &Profile, family: &str) -> Rule {
         ));
     }
     let mut references: Vec<String> = profile.sources.iter().map(|(_, u)| u.clone()).collect();
-    references.push(if key_size_family { "https://cwe.mitre.org/data/definitions/326.html" } else { "https://cwe.mitre.org/data/definitions/327.html" }.into());
+    references.push(
+        if key_size_family {
+            "https://cwe.mitre.org/data/definitions/326.html"
+        } else {
+            "https://cwe.mitre.org/data/definitions/327.html"
+        }
+        .into(),
+    );
     Rule {
         id: rule_id(&profile.id, family),
         pack: "policy".into(),
@@ -566,7 +647,13 @@ pub fn rule_for(profile: &Profile, family: &str) -> Rule {
 
 /// Evaluates every asset of a report against the profiles and adds a
 /// finding per violation (and the rules they cite).
-pub fn apply(report: &mut crate::scan::ScanReport, rules: &mut RuleSet, profiles: &[Profile], as_of: Date, include_tests: bool) {
+pub fn apply(
+    report: &mut crate::scan::ScanReport,
+    rules: &mut RuleSet,
+    profiles: &[Profile],
+    as_of: Date,
+    include_tests: bool,
+) {
     let mut new = Vec::new();
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
     for a in report.assets.iter().filter(|a| include_tests || !a.in_test) {
@@ -581,7 +668,13 @@ pub fn apply(report: &mut crate::scan::ScanReport, rules: &mut RuleSet, profiles
                     }
                 };
                 let message = message(a, &v, as_of);
-                let key = fingerprint(&id, &a.span.path, &format!("{}|{}|{}", a.algo.name(), v.subject, a.snippet.trim()), None, 0);
+                let key = fingerprint(
+                    &id,
+                    &a.span.path,
+                    &format!("{}|{}|{}", a.algo.name(), v.subject, a.snippet.trim()),
+                    None,
+                    0,
+                );
                 let n = counts.entry(key.clone()).or_default();
                 let fp = if *n == 0 { key.clone() } else { fingerprint(&id, &a.span.path, &key, None, *n) };
                 *n += 1;
@@ -610,7 +703,9 @@ fn message(a: &Asset, v: &Violation<'_>, as_of: Date) -> String {
     let what = match v.family {
         "mode" => format!("{} mode ({})", v.subject, a.algo.name()),
         "padding" => format!("{} padding ({})", v.subject, a.algo.name()),
-        "hash" if v.subject != a.algo.family.clone().unwrap_or_default() => format!("{} in {}", v.subject, a.algo.name()),
+        "hash" if v.subject != a.algo.family.clone().unwrap_or_default() => {
+            format!("{} in {}", v.subject, a.algo.name())
+        }
         _ => a.algo.name(),
     };
     let when = match v.since {

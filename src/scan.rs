@@ -9,8 +9,8 @@ use rayon::prelude::*;
 
 use std::collections::BTreeSet;
 
-use crate::engine::{Engine, EngineOptions, Knowledge, Properties, Wanted, Worker};
 use crate::deps::Dependency;
+use crate::engine::{Engine, EngineOptions, Knowledge, Properties, Wanted, Worker};
 use crate::finding::Finding;
 use crate::inventory::{Asset, PqSummary};
 use crate::rules::RuleSet;
@@ -116,7 +116,8 @@ pub fn scan_with_progress(rules: &RuleSet, opts: &ScanOptions, progress: &Progre
     // Cross-file pass: learn what other files define for the symbols some
     // files could not resolve alone, then rescan just those files.
     // Bounded: a pathological tree cannot turn this into a second full parse.
-    let wanted: BTreeSet<Wanted> = results.iter().flat_map(|r| r.misses.iter().cloned()).collect::<BTreeSet<_>>().into_iter().take(256).collect();
+    let wanted: BTreeSet<Wanted> =
+        results.iter().flat_map(|r| r.misses.iter().cloned()).collect::<BTreeSet<_>>().into_iter().take(256).collect();
     if !wanted.is_empty() {
         let learned = {
             let engine = Engine::new(rules, &known, opts.engine.clone());
@@ -174,20 +175,44 @@ struct FileResult {
     parsed: bool,
 }
 
-fn scan_one(engine: &Engine<'_>, w: &mut Worker, src: Option<source::Source>, issue: Option<ReadIssue>, rel: &str) -> FileResult {
+fn scan_one(
+    engine: &Engine<'_>,
+    w: &mut Worker,
+    src: Option<source::Source>,
+    issue: Option<ReadIssue>,
+    rel: &str,
+) -> FileResult {
     let mut notices = Vec::new();
     if let Some(i) = &issue {
         notices.push(Notice { path: rel.to_string(), message: i.describe(), skipped: i.skipped() });
     }
     let Some(src) = src else {
-        return FileResult { findings: Vec::new(), misses: Vec::new(), assets: Vec::new(), notices, scanned: false, parsed: false };
+        return FileResult {
+            findings: Vec::new(),
+            misses: Vec::new(),
+            assets: Vec::new(),
+            notices,
+            scanned: false,
+            parsed: false,
+        };
     };
     let mut outcome = engine.scan(&src, w);
     notices.extend(outcome.warnings.into_iter().map(|m| Notice { path: rel.to_string(), message: m, skipped: false }));
     // Suppressions are read here, while the text is still in memory.
     let problems = suppress::apply(&src, &mut outcome.findings, suppress::today());
-    notices.extend(problems.into_iter().map(|(line, m)| Notice { path: rel.to_string(), message: format!("line {line}: {m}"), skipped: false }));
-    FileResult { findings: outcome.findings, misses: outcome.misses, assets: outcome.assets, notices, scanned: true, parsed: outcome.parsed }
+    notices.extend(problems.into_iter().map(|(line, m)| Notice {
+        path: rel.to_string(),
+        message: format!("line {line}: {m}"),
+        skipped: false,
+    }));
+    FileResult {
+        findings: outcome.findings,
+        misses: outcome.misses,
+        assets: outcome.assets,
+        notices,
+        scanned: true,
+        parsed: outcome.parsed,
+    }
 }
 
 fn assemble(rules: &RuleSet, base: PathBuf, results: Vec<FileResult>) -> ScanReport {
@@ -228,12 +253,16 @@ fn one_finding_per_literal(rules: &RuleSet, findings: &mut Vec<Finding>) {
     let category = |f: &Finding| rules.rules.get(f.rule).map_or("", |r| r.category.as_str());
     let explained: std::collections::HashSet<(String, usize, &str, &str)> = findings
         .iter()
-        .flat_map(|f| f.related.iter().map(move |r| (r.span.path.clone(), r.span.start.line, category(f), f.rule_id.as_str())))
+        .flat_map(|f| {
+            f.related.iter().map(move |r| (r.span.path.clone(), r.span.start.line, category(f), f.rule_id.as_str()))
+        })
         .collect();
     let redundant: Vec<bool> = findings
         .iter()
         .map(|f| {
-            explained.iter().any(|(p, l, c, by)| *p == f.span.path && *l == f.span.start.line && *c == category(f) && *by != f.rule_id)
+            explained.iter().any(|(p, l, c, by)| {
+                *p == f.span.path && *l == f.span.start.line && *c == category(f) && *by != f.rule_id
+            })
         })
         .collect();
     let mut i = 0;

@@ -23,7 +23,10 @@ pub struct Source {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ReadIssue {
     Binary,
-    TooLarge { size: u64, limit: u64 },
+    TooLarge {
+        size: u64,
+        limit: u64,
+    },
     Unreadable(String),
     /// Scanned, but invalid UTF-8 sequences were replaced.
     Lossy,
@@ -65,12 +68,7 @@ pub fn read(path: &Path, rel: String, max_size: u64) -> (Option<Source>, Option<
 }
 
 /// Builds a source from bytes already in memory (the staged index, a test).
-pub fn from_bytes(
-    path: &Path,
-    rel: String,
-    bytes: Vec<u8>,
-    max_size: u64,
-) -> (Option<Source>, Option<ReadIssue>) {
+pub fn from_bytes(path: &Path, rel: String, bytes: Vec<u8>, max_size: u64) -> (Option<Source>, Option<ReadIssue>) {
     if bytes.len() as u64 > max_size {
         return (None, Some(ReadIssue::TooLarge { size: bytes.len() as u64, limit: max_size }));
     }

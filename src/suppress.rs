@@ -54,9 +54,9 @@ pub fn apply(src: &Source, findings: &mut [Finding], today: &str) -> Vec<(usize,
     let (directives, problems) = parse_all(&src.text, src.lang, today);
     for f in findings.iter_mut() {
         let line = f.span.start.line;
-        let hit = directives.iter().find(|d| {
-            (d.line == line || (d.own_line && d.line + 1 == line)) && d.rules.contains(&f.rule_id)
-        });
+        let hit = directives
+            .iter()
+            .find(|d| (d.line == line || (d.own_line && d.line + 1 == line)) && d.rules.contains(&f.rule_id));
         if let Some(d) = hit {
             f.suppression = Some(Suppression { reason: d.reason.clone(), until: d.until.clone(), line: d.line });
         }
@@ -90,7 +90,13 @@ fn parse_all(text: &str, lang: Option<Language>, today: &str) -> (Vec<Directive>
             Ok((rules, reason, until)) => {
                 if let Some(u) = &until {
                     if u.as_str() < today {
-                        problems.push((n, format!("suppression of {} expired on {u}; the finding is reported again", rules.join(", "))));
+                        problems.push((
+                            n,
+                            format!(
+                                "suppression of {} expired on {u}; the finding is reported again",
+                                rules.join(", ")
+                            ),
+                        ));
                         continue;
                     }
                 }
@@ -104,9 +110,12 @@ fn parse_all(text: &str, lang: Option<Language>, today: &str) -> (Vec<Directive>
 
 /// Parses what follows `ignore`: `[ids] reason [until=DATE]`.
 fn parse_one(rest: &str) -> Result<(Vec<String>, String, Option<String>), String> {
-    let Some(inner) = rest.strip_prefix('[') else { return Err("needs rule ids in brackets: `ignore[rule-id] reason`".into()) };
+    let Some(inner) = rest.strip_prefix('[') else {
+        return Err("needs rule ids in brackets: `ignore[rule-id] reason`".into());
+    };
     let Some(close) = inner.find(']') else { return Err("has no closing `]`".into()) };
-    let rules: Vec<String> = inner[..close].split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
+    let rules: Vec<String> =
+        inner[..close].split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
     if rules.is_empty() {
         return Err("names no rule id".into());
     }

@@ -89,9 +89,14 @@ pub fn walk(paths: &[PathBuf], opts: &WalkOptions) -> Result<(PathBuf, Vec<Targe
                     Ok(real) if real.starts_with(&canonical_root) => {}
                     Ok(_) => issues.push(WalkIssue {
                         rel: display(&base, path),
-                        message: "symlink points outside the scanned root; not followed (use --follow-symlinks to allow)".into(),
+                        message:
+                            "symlink points outside the scanned root; not followed (use --follow-symlinks to allow)"
+                                .into(),
                     }),
-                    Err(e) => issues.push(WalkIssue { rel: display(&base, path), message: format!("broken or looping symlink: {e}") }),
+                    Err(e) => issues.push(WalkIssue {
+                        rel: display(&base, path),
+                        message: format!("broken or looping symlink: {e}"),
+                    }),
                 }
                 continue;
             }

@@ -11,7 +11,8 @@ fn action_scans_summarises_and_fails_the_job() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let shared = root.join("../shared");
     let ws = tempfile::tempdir().expect("tempdir");
-    let git = |args: &[&str]| assert!(Command::new("git").args(args).current_dir(ws.path()).status().unwrap().success());
+    let git =
+        |args: &[&str]| assert!(Command::new("git").args(args).current_dir(ws.path()).status().unwrap().success());
     git(&["init", "-q"]);
     std::fs::create_dir_all(ws.path().join("app")).unwrap();
     std::fs::write(ws.path().join("app/weak.py"), "import hashlib\nh = hashlib.md5(password)\n").unwrap();
@@ -22,7 +23,12 @@ fn action_scans_summarises_and_fails_the_job() {
     let out = run_action(
         ws.path(),
         &["--input", "path=app", "--input", "fail-on=medium", "--input", "upload-sarif=true"],
-        &["--input".into(), format!("sarif-file={}", sarif.display()), "--outputs-file".into(), outputs.display().to_string()],
+        &[
+            "--input".into(),
+            format!("sarif-file={}", sarif.display()),
+            "--outputs-file".into(),
+            outputs.display().to_string(),
+        ],
     );
     let log = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
 
@@ -54,7 +60,10 @@ fn action_scans_summarises_and_fails_the_job() {
 fn run_action(ws: &Path, args: &[&str], more: &[String]) -> Output {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let bin_dir = Path::new(env!("CARGO_BIN_EXE_cipherlint")).parent().unwrap().to_path_buf();
-    let path = std::env::join_paths(std::iter::once(bin_dir).chain(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()))).unwrap();
+    let path = std::env::join_paths(
+        std::iter::once(bin_dir).chain(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())),
+    )
+    .unwrap();
     Command::new("python3")
         .arg(root.join("../shared/actions/run-composite.py"))
         .arg(root.join("action.yml"))

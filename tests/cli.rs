@@ -190,7 +190,10 @@ fn fingerprints_survive_unrelated_line_shifts() {
     let b = tree(&[("app.py", &shifted)]);
     let fp = |d: &Path| {
         let v: serde_json::Value = serde_json::from_str(&stdout(&run(&["scan", ".", "-f", "json"], d))).unwrap();
-        (v["findings"][0]["fingerprint"].as_str().unwrap().to_string(), v["findings"][0]["start"]["line"].as_u64().unwrap())
+        (
+            v["findings"][0]["fingerprint"].as_str().unwrap().to_string(),
+            v["findings"][0]["start"]["line"].as_u64().unwrap(),
+        )
     };
     let (fa, la) = fp(a.path());
     let (fb, lb) = fp(b.path());
@@ -241,7 +244,13 @@ fn values_resolve_across_files() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|f| (f["path"].as_str().unwrap().to_string(), f["start"]["line"].as_u64().unwrap(), f["related"][0]["path"].as_str().unwrap_or("").to_string()))
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_string(),
+                f["start"]["line"].as_u64().unwrap(),
+                f["related"][0]["path"].as_str().unwrap_or("").to_string(),
+            )
+        })
         .collect();
     assert_eq!(
         got,

@@ -85,7 +85,8 @@ fn fixtures_match_their_annotations() {
         msg.push_str(&format!("missing:    {p}:{l} {r}\n"));
     }
     for (p, l, r) in &unexpected {
-        let f = report.findings.iter().find(|f| &f.span.path == p && f.span.start.line == *l && &f.rule_id == r).unwrap();
+        let f =
+            report.findings.iter().find(|f| &f.span.path == p && f.span.start.line == *l && &f.rule_id == r).unwrap();
         msg.push_str(&format!("unexpected: {p}:{l} {r}: {}\n", f.message));
     }
     for (p, l, r) in &forbidden {
@@ -100,7 +101,10 @@ fn prefilter_never_loses_a_finding() {
     let fast = run(false);
     let slow = run(true);
     let key = |r: &ScanReport| -> Vec<(String, usize, usize, String)> {
-        r.findings.iter().map(|f| (f.span.path.clone(), f.span.start.line, f.span.start.col, f.rule_id.clone())).collect()
+        r.findings
+            .iter()
+            .map(|f| (f.span.path.clone(), f.span.start.line, f.span.start.col, f.rule_id.clone()))
+            .collect()
     };
     assert_eq!(key(&fast), key(&slow));
     assert!(fast.files_parsed <= slow.files_parsed);

@@ -11,7 +11,8 @@ use cipherlint::source;
 
 fn inputs(target: &str) -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/fuzz-regressions").join(target);
-    let mut v: Vec<PathBuf> = std::fs::read_dir(dir).map(|d| d.flatten().map(|e| e.path()).collect()).unwrap_or_default();
+    let mut v: Vec<PathBuf> =
+        std::fs::read_dir(dir).map(|d| d.flatten().map(|e| e.path()).collect()).unwrap_or_default();
     v.sort();
     v
 }
@@ -29,7 +30,12 @@ fn parse_match(data: Vec<u8>) {
             let name = format!("fuzz.{}", lang.extensions()[0]);
             let (src, _) = source::from_bytes(Path::new(&name), name.clone(), code.to_vec(), 1 << 20);
             let Some(src) = src else { return };
-            let opts = EngineOptions { no_prefilter: true, include_tests: true, parse_timeout: Duration::from_secs(2), ..EngineOptions::default() };
+            let opts = EngineOptions {
+                no_prefilter: true,
+                include_tests: true,
+                parse_timeout: Duration::from_secs(2),
+                ..EngineOptions::default()
+            };
             let known = Knowledge::default();
             let engine = Engine::new(&rules, &known, opts);
             let out = engine.scan(&src, &mut Worker::default());
@@ -57,7 +63,13 @@ fn rule_load_regressions() {
     for f in inputs("rule_load") {
         eprintln!("replaying {}", f.display());
         let text = String::from_utf8_lossy(&std::fs::read(&f).unwrap()).into_owned();
-        let src = RuleSource { pack: "fuzz".into(), stem: "fuzz-rule".into(), origin: "fuzz/fuzz-rule.yaml".into(), text, trusted: false };
+        let src = RuleSource {
+            pack: "fuzz".into(),
+            stem: "fuzz-rule".into(),
+            origin: "fuzz/fuzz-rule.yaml".into(),
+            text,
+            trusted: false,
+        };
         if let Ok(set) = RuleSet::compile(vec![src]) {
             let _ = check::run(&set);
         }

@@ -26,7 +26,8 @@ fn json(o: &Output) -> serde_json::Value {
 }
 
 fn finding_paths(v: &serde_json::Value) -> Vec<String> {
-    let mut p: Vec<String> = v["findings"].as_array().unwrap().iter().map(|f| f["path"].as_str().unwrap().to_string()).collect();
+    let mut p: Vec<String> =
+        v["findings"].as_array().unwrap().iter().map(|f| f["path"].as_str().unwrap().to_string()).collect();
     p.dedup();
     p
 }
@@ -42,8 +43,22 @@ fn assert_valid_sarif(path: &Path) {
 fn deep_sources(n: usize) -> Vec<(&'static str, String)> {
     vec![
         ("deep.py", format!("import hashlib\nhashlib.md5(b'x')\nx = {}1{}\n", "(".repeat(n), ")".repeat(n))),
-        ("deep.js", format!("const c = require('crypto');\nc.createHash('md5');\nconst a = {}1{};\n", "[".repeat(n), "]".repeat(n))),
-        ("deep_c.c", format!("#include <openssl/md5.h>\nvoid f(void) {{ MD5(d, n, o); int x = {}1{}; }}\n", "(".repeat(n), ")".repeat(n))),
+        (
+            "deep.js",
+            format!(
+                "const c = require('crypto');\nc.createHash('md5');\nconst a = {}1{};\n",
+                "[".repeat(n),
+                "]".repeat(n)
+            ),
+        ),
+        (
+            "deep_c.c",
+            format!(
+                "#include <openssl/md5.h>\nvoid f(void) {{ MD5(d, n, o); int x = {}1{}; }}\n",
+                "(".repeat(n),
+                ")".repeat(n)
+            ),
+        ),
         ("application.yml", format!("crypto:\n  hash: {}MD5{}\n", "[".repeat(n), "]".repeat(n))),
     ]
 }
@@ -111,8 +126,16 @@ fn hostile_tree_is_scanned_around_its_bad_files() {
 fn deeply_nested_rust_neither_overflows_nor_stops_the_scan() {
     let dir = tempfile::tempdir().unwrap();
     let n = 10_000;
-    write(dir.path(), "deep_use.rs", format!("use a::{}c{};\nfn f() {{ md5::compute(b\"x\"); }}\n", "{b::".repeat(n), "}".repeat(n)).as_bytes());
-    write(dir.path(), "deep_mac.rs", format!("fn f() {{ let k = hex!({}\"00\"{}); md5::compute(k); }}\n", "(".repeat(n), ")".repeat(n)).as_bytes());
+    write(
+        dir.path(),
+        "deep_use.rs",
+        format!("use a::{}c{};\nfn f() {{ md5::compute(b\"x\"); }}\n", "{b::".repeat(n), "}".repeat(n)).as_bytes(),
+    );
+    write(
+        dir.path(),
+        "deep_mac.rs",
+        format!("fn f() {{ let k = hex!({}\"00\"{}); md5::compute(k); }}\n", "(".repeat(n), ")".repeat(n)).as_bytes(),
+    );
     let o = run(&["scan", ".", "-f", "json"], dir.path());
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert!(finding_paths(&json(&o)).contains(&"deep_use.rs".to_string()));

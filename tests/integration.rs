@@ -90,7 +90,8 @@ impl Repo {
         let mut args = vec!["scan", "--format", "json", "-q"];
         args.extend_from_slice(extra);
         let out = self.run(&args);
-        let doc = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+        let doc = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
         (out.status.code().unwrap_or(-1), doc)
     }
 }
@@ -131,7 +132,8 @@ fn suppressions_need_a_reason_and_expire() {
     let (code, doc) = repo.json(&[]);
     assert_eq!(active(&doc), [("weak-hash".into(), 5), ("weak-hash".into(), 6), ("weak-hash".into(), 7)]);
     assert_eq!(code, 1);
-    let suppressed: Vec<&Value> = doc["findings"].as_array().unwrap().iter().filter(|f| !f["suppressed"].is_null()).collect();
+    let suppressed: Vec<&Value> =
+        doc["findings"].as_array().unwrap().iter().filter(|f| !f["suppressed"].is_null()).collect();
     assert_eq!(suppressed.len(), 2);
     assert_eq!(suppressed[0]["suppressed"]["reason"], "legacy protocol, tracked in #12");
     assert_eq!(suppressed[1]["suppressed"]["until"], "2030-01-01");
@@ -245,8 +247,12 @@ fn diff_base_reports_only_new_lines() {
     repo.write("b.py", &format!("{WEAK}c = hashlib.md5(z)\n"));
     repo.git(&["add", "b.py"]);
     let (_, doc) = repo.json(&["--diff-base", "HEAD"]);
-    let got: Vec<(String, u64)> =
-        doc["findings"].as_array().unwrap().iter().map(|f| (f["path"].as_str().unwrap().into(), f["start"]["line"].as_u64().unwrap())).collect();
+    let got: Vec<(String, u64)> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["path"].as_str().unwrap().into(), f["start"]["line"].as_u64().unwrap()))
+        .collect();
     assert_eq!(got, [("a.py".to_string(), 4), ("b.py".to_string(), 2)]);
     assert_eq!(repo.run(&["scan", "--diff-base", "--bogus"]).status.code(), Some(2));
 }
@@ -264,7 +270,8 @@ fn staged_scans_the_index_not_the_working_tree() {
     repo.write("f0.py", "print(0)\n");
     repo.write("clean.py", &format!("{WEAK}v = hashlib.md5(x)\n"));
     let (code, doc) = repo.json(&["--staged"]);
-    let mut paths: Vec<String> = doc["findings"].as_array().unwrap().iter().map(|f| f["path"].as_str().unwrap().to_string()).collect();
+    let mut paths: Vec<String> =
+        doc["findings"].as_array().unwrap().iter().map(|f| f["path"].as_str().unwrap().to_string()).collect();
     paths.sort();
     assert_eq!(paths, (0..10).map(|i| format!("f{i}.py")).collect::<Vec<_>>());
     assert_eq!(code, 1);

@@ -70,7 +70,12 @@ fn same_code_allowed_by_one_profile_and_violating_another() {
     let f = findings(&v, "policy-");
     assert!(has(&f, "policy-nist-ir-8547-rsa", "keys.go", 9), "{f:#?}");
     assert!(f.iter().all(|x| x.3.contains("deprecated after 2030-12-31") && !x.0.ends_with("cipher")), "{f:#?}");
-    assert!(v["findings"].as_array().unwrap().iter().filter(|x| x["rule_id"] == "policy-nist-ir-8547-rsa").all(|x| x["severity"] == "low"));
+    assert!(v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| x["rule_id"] == "policy-nist-ir-8547-rsa")
+        .all(|x| x["severity"] == "low"));
     let v = json(&["scan", tree, "--format", "json", "--policy", "nist-ir-8547", "--as-of", "2036-01-01"]);
     let f = findings(&v, "policy-");
     assert!(f.iter().any(|x| x.3.contains("disallowed after 2035-12-31")), "{f:#?}");
@@ -125,7 +130,16 @@ fn human_output_has_the_pq_summary() {
 fn sarif_with_policy_findings_is_valid_and_cites_the_cbom() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out.sarif");
-    let o = run(&["scan", "multi-lang", "--format", "sarif", "--policy", "cnsa-2.0,owasp-asvs-5", "-o", out.to_str().unwrap()]);
+    let o = run(&[
+        "scan",
+        "multi-lang",
+        "--format",
+        "sarif",
+        "--policy",
+        "cnsa-2.0,owasp-asvs-5",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/sarif/validate.py");
     let v = Command::new("python3").arg(&script).arg(&out).output().expect("python3");
@@ -134,9 +148,13 @@ fn sarif_with_policy_findings_is_valid_and_cites_the_cbom() {
     let results = sarif["runs"][0]["results"].as_array().unwrap();
     let rules = sarif["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap();
     assert!(rules.iter().any(|r| r["id"] == "policy-cnsa-2.0-rsa"));
-    let policy: Vec<&serde_json::Value> = results.iter().filter(|r| r["ruleId"].as_str().unwrap().starts_with("policy-")).collect();
+    let policy: Vec<&serde_json::Value> =
+        results.iter().filter(|r| r["ruleId"].as_str().unwrap().starts_with("policy-")).collect();
     assert!(!policy.is_empty());
-    assert!(policy.iter().all(|r| r["properties"]["cbomRef"].as_str().is_some_and(|s| s.starts_with("crypto/algorithm/"))), "{policy:#?}");
+    assert!(
+        policy.iter().all(|r| r["properties"]["cbomRef"].as_str().is_some_and(|s| s.starts_with("crypto/algorithm/"))),
+        "{policy:#?}"
+    );
     for r in results {
         let idx = r["ruleIndex"].as_u64().unwrap() as usize;
         assert_eq!(rules[idx]["id"], r["ruleId"]);
@@ -154,7 +172,17 @@ fn cbom_is_valid_cyclonedx_1_6() {
     let comps = bom["components"].as_array().unwrap();
     let crypto: Vec<&serde_json::Value> = comps.iter().filter(|c| c["type"] == "cryptographic-asset").collect();
     let names: Vec<&str> = crypto.iter().map(|c| c["name"].as_str().unwrap()).collect();
-    for want in ["AES-128-GCM", "RSA-2048", "AES-ECB", "SHA-1", "SHA-256withRSA", "AES-256-GCM", "RSA-3072", "HMAC-SHA-256", "MD5"] {
+    for want in [
+        "AES-128-GCM",
+        "RSA-2048",
+        "AES-ECB",
+        "SHA-1",
+        "SHA-256withRSA",
+        "AES-256-GCM",
+        "RSA-3072",
+        "HMAC-SHA-256",
+        "MD5",
+    ] {
         assert!(names.contains(&want), "{want} missing from {names:?}");
     }
     let gcm = crypto.iter().find(|c| c["name"] == "AES-128-GCM").unwrap();
@@ -183,7 +211,15 @@ fn cbom_is_valid_cyclonedx_1_6() {
 fn dependency_audit_points_at_manifest_lines() {
     let v = json(&["scan", "deps", "--format", "json"]);
     let f = findings(&v, "weak-crypto-dependency");
-    for (path, line) in [("package.json", 5), ("package.json", 6), ("requirements.txt", 2), ("pom.xml", 5), ("go.mod", 6), ("App.csproj", 3), ("Cargo.toml", 6)] {
+    for (path, line) in [
+        ("package.json", 5),
+        ("package.json", 6),
+        ("requirements.txt", 2),
+        ("pom.xml", 5),
+        ("go.mod", 6),
+        ("App.csproj", 3),
+        ("Cargo.toml", 6),
+    ] {
         assert!(has(&f, "weak-crypto-dependency", path, line), "{path}:{line} not in {f:#?}");
     }
     assert!(!f.iter().any(|x| x.3.starts_with("`ring`") || x.3.starts_with("`cryptography`")), "{f:#?}");

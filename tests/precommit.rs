@@ -14,7 +14,10 @@ fn hook_reports_a_finding_in_a_staged_file() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let target = tempfile::tempdir().expect("tempdir");
     let git = |args: &[&str]| {
-        assert!(Command::new("git").args(args).current_dir(target.path()).status().expect("git").success(), "git {args:?}");
+        assert!(
+            Command::new("git").args(args).current_dir(target.path()).status().expect("git").success(),
+            "git {args:?}"
+        );
     };
     git(&["init", "-q"]);
     std::fs::write(target.path().join("weak.py"), "import hashlib\nh = hashlib.md5(password)\n").unwrap();

@@ -40,14 +40,28 @@ fn result_set(log: &serde_json::Value) -> BTreeSet<(String, String, u64, u64, St
 fn three_shards_merge_into_the_unsharded_result() {
     let tmp = tempfile::tempdir().unwrap();
     let whole = tmp.path().join("whole.sarif");
-    let o = run(&["scan", "fixtures", "examples", "-f", "sarif", "--fail-on", "none", "-q", "-o", whole.to_str().unwrap()]);
+    let o =
+        run(&["scan", "fixtures", "examples", "-f", "sarif", "--fail-on", "none", "-q", "-o", whole.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
 
     let mut shards = Vec::new();
     let mut per_shard = 0;
     for k in 1..=3 {
         let p = tmp.path().join(format!("shard{k}.sarif"));
-        let o = run(&["scan", "fixtures", "examples", "-f", "sarif", "--fail-on", "none", "-q", "--shard", &format!("{k}/3"), "-o", p.to_str().unwrap()]);
+        let o = run(&[
+            "scan",
+            "fixtures",
+            "examples",
+            "-f",
+            "sarif",
+            "--fail-on",
+            "none",
+            "-q",
+            "--shard",
+            &format!("{k}/3"),
+            "-o",
+            p.to_str().unwrap(),
+        ]);
         assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
         per_shard += load(&p)["runs"][0]["results"].as_array().unwrap().len();
         shards.push(p);

@@ -11,7 +11,12 @@ pub(super) fn run(dir: &Path) -> miette::Result<ExitCode> {
     // `create_new` makes "refuse to overwrite" atomic.
     let mut file = std::fs::OpenOptions::new().write(true).create_new(true).open(&path).map_err(|e| {
         if e.kind() == std::io::ErrorKind::AlreadyExists {
-            miette::miette!(code = "cipherlint::init", help = "edit it, or delete it first", "{} already exists; not overwritten", path.display())
+            miette::miette!(
+                code = "cipherlint::init",
+                help = "edit it, or delete it first",
+                "{} already exists; not overwritten",
+                path.display()
+            )
         } else {
             miette::miette!(code = "cipherlint::init", "cannot create {}: {e}", path.display())
         }

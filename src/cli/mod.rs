@@ -239,14 +239,19 @@ fn parse_severity(s: &str) -> Result<Severity, String> {
 pub(crate) fn load_rules(sel: &RuleSelection) -> Result<RuleSet, miette::Report> {
     let mut sources = if sel.no_default_rules { Vec::new() } else { RuleSet::embedded_sources() };
     for dir in &sel.rules {
-        let more = RuleSet::dir_sources(dir)
-            .map_err(|e| miette::miette!(code = "cipherlint::rules::read", "cannot read rule directory {}: {e}", dir.display()))?;
+        let more = RuleSet::dir_sources(dir).map_err(|e| {
+            miette::miette!(code = "cipherlint::rules::read", "cannot read rule directory {}: {e}", dir.display())
+        })?;
         sources.extend(more);
     }
     let mut set = RuleSet::compile(sources).map_err(miette::Report::new)?;
     for id in &sel.rule_ids {
         if set.get(id).is_none() {
-            return Err(miette::miette!(code = "cipherlint::rules::unknown", help = "`cipherlint rules list` shows every id", "unknown rule `{id}`"));
+            return Err(miette::miette!(
+                code = "cipherlint::rules::unknown",
+                help = "`cipherlint rules list` shows every id",
+                "unknown rule `{id}`"
+            ));
         }
     }
     set.select(&sel.packs, &sel.rule_ids);

@@ -9,7 +9,13 @@ use crate::policy::{self, Date};
 pub(super) fn as_of(s: Option<&str>) -> miette::Result<Date> {
     match s {
         None => Ok(Date::today()),
-        Some(s) => Date::parse(s).ok_or_else(|| miette::miette!(code = "cipherlint::usage", help = "write the date as YYYY-MM-DD", "--as-of `{s}` is not a date")),
+        Some(s) => Date::parse(s).ok_or_else(|| {
+            miette::miette!(
+                code = "cipherlint::usage",
+                help = "write the date as YYYY-MM-DD",
+                "--as-of `{s}` is not a date"
+            )
+        }),
     }
 }
 

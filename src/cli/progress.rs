@@ -6,8 +6,8 @@
 
 use std::io::Write;
 use std::sync::atomic::Ordering;
-use std::sync::Arc;
 use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 

@@ -25,10 +25,21 @@ pub(super) fn run(cmd: RulesCommand) -> miette::Result<ExitCode> {
         RulesCommand::Explain { id, selection } => {
             let rules = load_rules(&selection)?;
             let Some(r) = rules.get(&id) else {
-                return Err(miette::miette!(code = "cipherlint::rules::unknown", help = "`cipherlint rules list` shows every id", "unknown rule `{id}`"));
+                return Err(miette::miette!(
+                    code = "cipherlint::rules::unknown",
+                    help = "`cipherlint rules list` shows every id",
+                    "unknown rule `{id}`"
+                ));
             };
             println!("# {} — {}\n", r.id, r.title);
-            println!("pack: {}   category: {}   severity: {}   confidence: {}   {}", r.pack, r.category, r.severity.as_str(), r.confidence.as_str(), r.cwe.join(", "));
+            println!(
+                "pack: {}   category: {}   severity: {}   confidence: {}   {}",
+                r.pack,
+                r.category,
+                r.severity.as_str(),
+                r.confidence.as_str(),
+                r.cwe.join(", ")
+            );
             println!("languages: {}\n", r.languages().join(", "));
             println!("{}\n", r.description.trim());
             println!("## Fix\n\n{}\n", r.help);

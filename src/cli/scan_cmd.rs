@@ -10,11 +10,11 @@ use std::time::Duration;
 
 use miette::IntoDiagnostic;
 
+use super::progress::Reporter;
 use super::{load_rules, ScanArgs};
 use crate::config::{self, Loaded};
 use crate::engine::EngineOptions;
 use crate::render::{self, human::summary_line, Format};
-use super::progress::Reporter;
 use crate::rules::{RuleSet, Severity};
 use crate::scan::{self, Notice, Progress, ScanOptions, ScanReport};
 use crate::walk::{self, WalkOptions};
@@ -36,7 +36,10 @@ fn parse_fail_on(s: &str) -> miette::Result<Option<Severity>> {
     match s {
         "none" | "never" => Ok(None),
         s => Severity::parse(s).map(Some).ok_or_else(|| {
-            miette::miette!(code = "cipherlint::usage", "--fail-on `{s}` is not one of info, low, medium, high, critical, none")
+            miette::miette!(
+                code = "cipherlint::usage",
+                "--fail-on `{s}` is not one of info, low, medium, high, critical, none"
+            )
         }),
     }
 }
@@ -57,7 +60,9 @@ pub(super) fn prepare(args: &ScanArgs) -> miette::Result<Prepared> {
     let mut rules = load_rules(&selection)?;
     // `--policy` wins over the configuration's `policy:`.
     let names: Vec<String> = if args.policies.is_empty() {
-        cfg.and_then(|c| c.policy.clone()).map(|p| p.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty() && s != "default").collect()).unwrap_or_default()
+        cfg.and_then(|c| c.policy.clone())
+            .map(|p| p.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty() && s != "default").collect())
+            .unwrap_or_default()
     } else {
         args.policies.clone()
     };
@@ -157,7 +162,11 @@ pub(super) fn run(args: ScanArgs) -> miette::Result<ExitCode> {
         let entries = baseline::read(file).map_err(|e| miette::miette!(code = "cipherlint::baseline", "{e}"))?;
         let applied = baseline::apply(&mut report.findings, &entries);
         if !args.quiet && applied.matched > 0 {
-            eprintln!("cipherlint: {} finding(s) matched the baseline {} and are not reported", applied.matched, file.display());
+            eprintln!(
+                "cipherlint: {} finding(s) matched the baseline {} and are not reported",
+                applied.matched,
+                file.display()
+            );
         }
         if args.report_stale {
             for e in &applied.stale {
@@ -181,13 +190,15 @@ pub(super) fn run(args: ScanArgs) -> miette::Result<ExitCode> {
         Some(path) => {
             let mut buf = Vec::new();
             render::render(args.format, &report, &p.rules, &mut buf, false, show).into_diagnostic()?;
-            std::fs::write(path, buf).map_err(|e| miette::miette!(code = "cipherlint::output", "cannot write {}: {e}", path.display()))?;
+            std::fs::write(path, buf)
+                .map_err(|e| miette::miette!(code = "cipherlint::output", "cannot write {}: {e}", path.display()))?;
         }
         None => {
             let stdout = std::io::stdout();
             let color = stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none();
             let mut lock = stdout.lock();
-            let written = render::render(args.format, &report, &p.rules, &mut lock, color, show).and_then(|()| lock.flush());
+            let written =
+                render::render(args.format, &report, &p.rules, &mut lock, color, show).and_then(|()| lock.flush());
             match written {
                 // A closed pipe (`| head`) is the reader's choice, not an error (as ripgrep does).
                 Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}

@@ -87,7 +87,10 @@ impl<'t> FileContext<'t> {
                 for f in ["object", "function"] {
                     if let Some(recv) = node.child_by_field_name(f) {
                         // The receiver of a method call: `key.hex()`, `sessionKey.getEncoded()`.
-                        for r in ["object", "operand", "value", "expression"].iter().filter_map(|g| recv.child_by_field_name(g)) {
+                        for r in ["object", "operand", "value", "expression"]
+                            .iter()
+                            .filter_map(|g| recv.child_by_field_name(g))
+                        {
                             push(r, &mut queue);
                         }
                         if f == "object" {
@@ -189,7 +192,10 @@ impl<'t> FileContext<'t> {
             };
             first = false;
             // Keep the chain readable: skip steps nested inside the previous one.
-            if steps.last().is_none_or(|s: &Step| !(s.start <= node.start_byte() && node.end_byte() <= s.end) || parent.is_none()) {
+            if steps
+                .last()
+                .is_none_or(|s: &Step| !(s.start <= node.start_byte() && node.end_byte() <= s.end) || parent.is_none())
+            {
                 steps.push(Step { start: node.start_byte(), end: node.end_byte(), label });
             }
             cur = parent;
@@ -197,4 +203,3 @@ impl<'t> FileContext<'t> {
         steps
     }
 }
-

@@ -182,7 +182,12 @@ impl<'r> Engine<'r> {
     }
 
     /// What `src` defines for the wanted symbols, if it mentions any of them.
-    pub fn learn(&self, src: &Source, wanted: &std::collections::BTreeSet<Wanted>, worker: &mut Worker) -> Option<Knowledge> {
+    pub fn learn(
+        &self,
+        src: &Source,
+        wanted: &std::collections::BTreeSet<Wanted>,
+        worker: &mut Worker,
+    ) -> Option<Knowledge> {
         let lang = src.lang?;
         if !wanted.iter().any(|w| w.mentioned_in(lang, &src.text)) {
             return None;
@@ -204,11 +209,8 @@ impl<'r> Engine<'r> {
         let mut progress = |_: &tree_sitter::ParseState| Instant::now() > deadline;
         let opts = tree_sitter::ParseOptions::new().progress_callback(&mut progress);
         let bytes = src.text.as_bytes();
-        let tree = parser.parse_with_options(
-            &mut |i, _| if i < bytes.len() { &bytes[i..] } else { &[] },
-            None,
-            Some(opts),
-        );
+        let tree =
+            parser.parse_with_options(&mut |i, _| if i < bytes.len() { &bytes[i..] } else { &[] }, None, Some(opts));
         if tree.is_none() {
             parser.reset();
         }
@@ -261,7 +263,13 @@ impl<'r> Engine<'r> {
                 break;
             }
             let caps: Vec<Cap<'_>> = (0..matcher.capture_names.len())
-                .map(|i| c.get(i).map_or(Cap { start: 0, end: 0, node: None }, |m| Cap { start: m.start(), end: m.end(), node: None }))
+                .map(|i| {
+                    c.get(i).map_or(Cap { start: 0, end: 0, node: None }, |m| Cap {
+                        start: m.start(),
+                        end: m.end(),
+                        node: None,
+                    })
+                })
                 .collect();
             if let Some(hit) = self.evaluate(src, None, rule, matcher, &caps, test_file) {
                 out.push(rule, hit);
@@ -342,11 +350,19 @@ impl<'r> Engine<'r> {
                     Origin::Here(s, e) if (*s, *e) != (cap.start, cap.end) && !(cap.start <= *s && *e <= cap.end) => {
                         related.push(Related {
                             span: span_of(src, *s, *e),
-                            message: format!("value `{}` comes from here", self.shown(&one_line(&v.text, 60), &secrets)),
+                            message: format!(
+                                "value `{}` comes from here",
+                                self.shown(&one_line(&v.text, 60), &secrets)
+                            ),
                         });
                     }
                     Origin::Elsewhere { path, line } if !path.is_empty() => related.push(Related {
-                        span: Span { path: path.clone(), start: Pos { line: *line, col: 1 }, end: Pos { line: *line, col: 1 }, bytes: (0, 0) },
+                        span: Span {
+                            path: path.clone(),
+                            start: Pos { line: *line, col: 1 },
+                            end: Pos { line: *line, col: 1 },
+                            bytes: (0, 0),
+                        },
                         message: format!("value `{}` is defined here", self.shown(&one_line(&v.text, 60), &secrets)),
                     }),
                     _ => {}
@@ -378,7 +394,14 @@ impl<'r> Engine<'r> {
                 .iter()
                 .filter_map(|(k, t)| inventory::fill_template(t, &value).map(|v| (k.clone(), v)))
                 .collect();
-            Asset { span: span.clone(), rule_id: rule.id.clone(), in_test, snippet: snippet.clone(), algo: inventory::Algo::from_facts(&facts), facts }
+            Asset {
+                span: span.clone(),
+                rule_id: rule.id.clone(),
+                in_test,
+                snippet: snippet.clone(),
+                algo: inventory::Algo::from_facts(&facts),
+                facts,
+            }
         });
         let finding = Finding {
             rule: self.rules.rules.iter().position(|r| r.id == rule.id).unwrap_or(0),
@@ -451,7 +474,12 @@ fn one_line(s: &str, max: usize) -> String {
 fn span_of(src: &Source, start: usize, end: usize) -> Span {
     let (sl, sc) = src.lines.position(&src.text, start);
     let (el, ec) = src.lines.position(&src.text, end);
-    Span { path: src.rel.clone(), start: Pos { line: sl, col: sc }, end: Pos { line: el, col: ec }, bytes: (start, end) }
+    Span {
+        path: src.rel.clone(),
+        start: Pos { line: sl, col: sc },
+        end: Pos { line: el, col: ec },
+        bytes: (start, end),
+    }
 }
 
 fn capture_values(src: &Source, cx: Option<&FileContext<'_>>, cap: Cap<'_>) -> Vec<Value> {
@@ -512,7 +540,12 @@ fn check<'t>(
         // A capture that did not take part in the match: `optional` entries
         // are skipped; otherwise only a purely negative test can hold.
         return k.optional
-            || k.not_regex.is_some() && k.regex.is_none() && k.compare.is_none() && !k.literal && !k.secret && k.flows_from.is_none();
+            || k.not_regex.is_some()
+                && k.regex.is_none()
+                && k.compare.is_none()
+                && !k.literal
+                && !k.secret
+                && k.flows_from.is_none();
     }
     let text = src.text.get(cap.start..cap.end).unwrap_or("");
     match values {
@@ -622,7 +655,6 @@ fn check<'t>(
     }
     true
 }
-
 
 /// One finding per rule and place; identical fingerprints in one scope get
 /// distinct occurrence numbers.

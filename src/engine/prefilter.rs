@@ -40,7 +40,12 @@ impl Prefilter {
         let mut specs = Vec::new();
         for (ri, rule) in rules.rules.iter().enumerate() {
             for (mi, m) in rule.matchers.iter().enumerate() {
-                specs.push((MatcherRef { rule: ri, matcher: mi }, m.target, m.prefilter.clone(), m.prefilter_also.clone()));
+                specs.push((
+                    MatcherRef { rule: ri, matcher: mi },
+                    m.target,
+                    m.prefilter.clone(),
+                    m.prefilter_also.clone(),
+                ));
             }
         }
         Prefilter { specs, groups: (0..=Language::ALL.len()).map(|_| OnceLock::new()).collect() }
@@ -127,5 +132,4 @@ impl Prefilter {
             .map(|(r, _, _)| *r)
             .collect()
     }
-
 }

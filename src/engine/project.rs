@@ -8,8 +8,8 @@
 use std::collections::{BTreeSet, HashMap};
 
 use super::props::Properties;
-use crate::lang::Language;
 use super::resolve::{FileContext, Origin, Value};
+use crate::lang::Language;
 use crate::source::Source;
 
 /// A symbol a file could not resolve by itself.
@@ -42,7 +42,8 @@ impl Wanted {
     pub fn mentioned_in(&self, lang: Language, text: &str) -> bool {
         match self {
             Wanted::Name { family, name } => {
-                *family == Family::of(lang) && [" =", "=", ":", " :"].iter().any(|op| text.contains(&format!("{name}{op}")))
+                *family == Family::of(lang)
+                    && [" =", "=", ":", " :"].iter().any(|op| text.contains(&format!("{name}{op}")))
             }
             Wanted::Arg { family, func, .. } => *family == Family::of(lang) && text.contains(&format!("{func}(")),
         }
@@ -102,7 +103,10 @@ impl Knowledge {
                 Wanted::Arg { family, func, arg } if *family == here => {
                     let values = cx.call_arg_values(func, *arg);
                     if !values.is_empty() {
-                        self.args.entry((here, func.clone(), *arg)).or_default().extend(values.into_iter().map(relocate));
+                        self.args
+                            .entry((here, func.clone(), *arg))
+                            .or_default()
+                            .extend(values.into_iter().map(relocate));
                     }
                 }
                 _ => {}

@@ -58,10 +58,7 @@ impl Properties {
         flatten("", &doc, &mut flat);
         for (key, value) in flat {
             let leaf = key.rsplit('.').next().unwrap_or(&key);
-            let line = text
-                .lines()
-                .position(|l| l.trim_start().starts_with(&format!("{leaf}:")))
-                .map_or(1, |i| i + 1);
+            let line = text.lines().position(|l| l.trim_start().starts_with(&format!("{leaf}:"))).map_or(1, |i| i + 1);
             self.entries.entry(key).or_insert((value, rel.to_string(), line));
         }
     }

@@ -38,7 +38,10 @@ pub enum ValueKind {
     Num,
     Bool,
     /// An array literal; `zero` when every element is zero (or it is `new T[n]`).
-    Array { zero: bool, len: usize },
+    Array {
+        zero: bool,
+        len: usize,
+    },
 }
 
 /// Where a value was written.
@@ -260,8 +263,18 @@ impl<'t> FileContext<'t> {
                 }
             }
             (Language::Java, "field_declaration") => self.java_value_annotation(node, func),
-            (_, "import_statement" | "import_from_statement" | "import_declaration" | "import_spec" | "using_directive" | "use_declaration") => self.import(node),
-            (Language::JavaScript | Language::TypeScript | Language::Tsx, "variable_declarator") => self.js_require(node),
+            (
+                _,
+                "import_statement"
+                | "import_from_statement"
+                | "import_declaration"
+                | "import_spec"
+                | "using_directive"
+                | "use_declaration",
+            ) => self.import(node),
+            (Language::JavaScript | Language::TypeScript | Language::Tsx, "variable_declarator") => {
+                self.js_require(node)
+            }
             _ => {}
         }
     }
@@ -301,7 +314,8 @@ impl<'t> FileContext<'t> {
         } else {
             name_node
         };
-        let value = if list(value) && value.named_child_count() == 1 { value.named_child(0).unwrap_or(value) } else { value };
+        let value =
+            if list(value) && value.named_child_count() == 1 { value.named_child(0).unwrap_or(value) } else { value };
         self.push_binding(node, name_node, value, func);
     }
 
@@ -322,7 +336,8 @@ impl<'t> FileContext<'t> {
             return;
         }
         // Keys of object literals and keyed elements name fields, not variables.
-        let member = member || matches!(node.kind(), "pair" | "keyed_element" | "field_initializer" | "element_value_pair");
+        let member =
+            member || matches!(node.kind(), "pair" | "keyed_element" | "field_initializer" | "element_value_pair");
         self.bindings.push(Binding { name, value, at: node.start_byte(), node, func, member });
     }
 
@@ -370,7 +385,10 @@ impl<'t> FileContext<'t> {
                 let mut c = node.walk();
                 for n in node.children_by_field_name("name", &mut c) {
                     if n.kind() == "aliased_import" {
-                        let (Some(name), Some(alias)) = (n.child_by_field_name("name"), n.child_by_field_name("alias")) else { continue };
+                        let (Some(name), Some(alias)) = (n.child_by_field_name("name"), n.child_by_field_name("alias"))
+                        else {
+                            continue;
+                        };
                         add(text(alias), text(name));
                     } else {
                         let t = text(n);
@@ -385,7 +403,10 @@ impl<'t> FileContext<'t> {
                 let mut c = node.walk();
                 for n in node.children_by_field_name("name", &mut c) {
                     if n.kind() == "aliased_import" {
-                        let (Some(name), Some(alias)) = (n.child_by_field_name("name"), n.child_by_field_name("alias")) else { continue };
+                        let (Some(name), Some(alias)) = (n.child_by_field_name("name"), n.child_by_field_name("alias"))
+                        else {
+                            continue;
+                        };
                         add(text(alias), format!("{module}.{}", text(name)));
                     } else {
                         let t = text(n);
@@ -395,7 +416,13 @@ impl<'t> FileContext<'t> {
             }
             (Language::Java, "import_declaration") => {
                 let t = text(node);
-                let path = t.trim_start_matches("import").trim().trim_start_matches("static").trim().trim_end_matches(';').trim();
+                let path = t
+                    .trim_start_matches("import")
+                    .trim()
+                    .trim_start_matches("static")
+                    .trim()
+                    .trim_end_matches(';')
+                    .trim();
                 if !path.ends_with('*') {
                     add(last_segment(path).to_string(), path.to_string());
                 }
@@ -408,11 +435,12 @@ impl<'t> FileContext<'t> {
                     .map(text)
                     .unwrap_or_else(|| path.rsplit('/').next().unwrap_or(&path).to_string());
                 // A versioned module path (`.../v2`) is imported under its parent's name.
-                let alias = if alias.starts_with('v') && alias[1..].chars().all(|c| c.is_ascii_digit()) && alias.len() > 1 {
-                    path.rsplit('/').nth(1).unwrap_or(&alias).to_string()
-                } else {
-                    alias
-                };
+                let alias =
+                    if alias.starts_with('v') && alias[1..].chars().all(|c| c.is_ascii_digit()) && alias.len() > 1 {
+                        path.rsplit('/').nth(1).unwrap_or(&alias).to_string()
+                    } else {
+                        alias
+                    };
                 add(alias, path);
             }
             (Language::JavaScript | Language::TypeScript | Language::Tsx, "import_statement") => {
@@ -462,7 +490,9 @@ impl<'t> FileContext<'t> {
 
     /// `const c = require('crypto')`, `const { createHash: h } = require('crypto')`.
     fn js_require(&mut self, node: Node<'t>) {
-        let (Some(name), Some(value)) = (node.child_by_field_name("name"), node.child_by_field_name("value")) else { return };
+        let (Some(name), Some(value)) = (node.child_by_field_name("name"), node.child_by_field_name("value")) else {
+            return;
+        };
         if value.kind() != "call_expression" {
             return;
         }
@@ -485,7 +515,10 @@ impl<'t> FileContext<'t> {
                             self.imports.insert(t.clone(), format!("{source}.{t}"));
                         }
                         "pair_pattern" => {
-                            let (Some(k), Some(v)) = (p.child_by_field_name("key"), p.child_by_field_name("value")) else { continue };
+                            let (Some(k), Some(v)) = (p.child_by_field_name("key"), p.child_by_field_name("value"))
+                            else {
+                                continue;
+                            };
                             self.imports.insert(self.text_of(v).to_string(), format!("{source}.{}", self.text_of(k)));
                         }
                         _ => {}
@@ -644,7 +677,11 @@ impl<'t> FileContext<'t> {
                 if vals.is_empty() {
                     return;
                 }
-                acc = acc.iter().flat_map(|a| vals.iter().map(move |v| format!("{a}{}", v.text))).take(MAX_VALUES).collect();
+                acc = acc
+                    .iter()
+                    .flat_map(|a| vals.iter().map(move |v| format!("{a}{}", v.text)))
+                    .take(MAX_VALUES)
+                    .collect();
             }
             for text in acc {
                 self.push_string(text, here.clone(), out);
@@ -662,7 +699,9 @@ impl<'t> FileContext<'t> {
             self.resolve_name(node, name, false, depth, out);
         } else if in_list(kind, s.members) {
             let t = self.text_of(node);
-            if (self.lang == Language::Rust && kind == "scoped_identifier" || !t.contains('(')) && self.names_own_member(t) {
+            if (self.lang == Language::Rust && kind == "scoped_identifier" || !t.contains('('))
+                && self.names_own_member(t)
+            {
                 self.resolve_name(node, last_segment(t), true, depth, out);
             }
         } else if in_list(kind, s.arrays) || kind == "array_creation_expression" {
@@ -671,7 +710,23 @@ impl<'t> FileContext<'t> {
             }
         } else if in_list(kind, s.binaries) {
             self.eval_binary(node, depth, out);
-        } else if matches!(kind, "parenthesized_expression" | "expression_statement" | "argument" | "equals_value_clause" | "literal_element" | "cast_expression" | "type_cast_expression" | "as_expression" | "non_null_expression" | "reference_expression" | "try_expression" | "await_expression" | "unary_expression" | "element_value_array_initializer") {
+        } else if matches!(
+            kind,
+            "parenthesized_expression"
+                | "expression_statement"
+                | "argument"
+                | "equals_value_clause"
+                | "literal_element"
+                | "cast_expression"
+                | "type_cast_expression"
+                | "as_expression"
+                | "non_null_expression"
+                | "reference_expression"
+                | "try_expression"
+                | "await_expression"
+                | "unary_expression"
+                | "element_value_array_initializer"
+        ) {
             if let Some(inner) = last_named_child(node) {
                 let op = self.text_of(node).trim_start().chars().next().unwrap_or(' ');
                 let unary = matches!(kind, "unary_expression") || node.kind() == "not_operator";
@@ -735,7 +790,9 @@ impl<'t> FileContext<'t> {
         for part in children {
             let k = part.kind();
             let piece: Vec<String> = if k.contains("interpolation") || k == "template_substitution" {
-                let Some(expr) = part.child_by_field_name("expression").or_else(|| part.named_child(0)) else { return Vec::new() };
+                let Some(expr) = part.child_by_field_name("expression").or_else(|| part.named_child(0)) else {
+                    return Vec::new();
+                };
                 let vals = self.eval_at(expr, depth + 1);
                 if vals.is_empty() {
                     return Vec::new();
@@ -748,7 +805,11 @@ impl<'t> FileContext<'t> {
             };
             acc = acc.iter().flat_map(|a| piece.iter().map(move |p| format!("{a}{p}"))).take(MAX_VALUES).collect();
         }
-        if raw.is_empty() { Vec::new() } else { acc }
+        if raw.is_empty() {
+            Vec::new()
+        } else {
+            acc
+        }
     }
 
     fn push_string(&self, text: String, origin: Origin, out: &mut Vec<Value>) {
@@ -766,7 +827,12 @@ impl<'t> FileContext<'t> {
         // `new byte[16]` / `new byte[n]` without an initializer: all zeros.
         if matches!(node.kind(), "array_creation_expression") && !text.contains('{') {
             let len = text.rsplit('[').next().and_then(|t| t.trim_end_matches(']').trim().parse().ok()).unwrap_or(0);
-            return Some(Value { kind: ValueKind::Array { zero: true, len }, text: text.to_string(), num: None, origin: here });
+            return Some(Value {
+                kind: ValueKind::Array { zero: true, len },
+                text: text.to_string(),
+                num: None,
+                origin: here,
+            });
         }
         let mut elems = 0usize;
         let mut zero = true;
@@ -803,7 +869,12 @@ impl<'t> FileContext<'t> {
                 }
             }
         }
-        (elems > 0).then(|| Value { kind: ValueKind::Array { zero, len: elems }, text: text.to_string(), num: None, origin: here })
+        (elems > 0).then(|| Value {
+            kind: ValueKind::Array { zero, len: elems },
+            text: text.to_string(),
+            num: None,
+            origin: here,
+        })
     }
 
     fn eval_binary(&self, node: Node<'t>, depth: usize, out: &mut Vec<Value>) {
@@ -831,12 +902,14 @@ impl<'t> FileContext<'t> {
                     ("/", Some(x), Some(y)) if y != 0.0 => out.push(num_value((x / y).trunc(), here.clone())),
                     ("<<", Some(x), Some(y)) if y < 64.0 => out.push(num_value(x * 2f64.powi(y as i32), here.clone())),
                     // `b"\x00" * 16`: a repeated literal (bounded).
-                    ("*", None, Some(n)) if a.kind == ValueKind::Str && (0.0..=4096.0).contains(&n) => out.push(Value {
-                        kind: ValueKind::Str,
-                        text: a.text.repeat(n as usize),
-                        num: None,
-                        origin: here.clone(),
-                    }),
+                    ("*", None, Some(n)) if a.kind == ValueKind::Str && (0.0..=4096.0).contains(&n) => {
+                        out.push(Value {
+                            kind: ValueKind::Str,
+                            text: a.text.repeat(n as usize),
+                            num: None,
+                            origin: here.clone(),
+                        })
+                    }
                     ("%", _, _) if a.kind == ValueKind::Str && (b.kind == ValueKind::Str || b.num.is_some()) => {
                         if let Some(text) = apply_format(&a.text, &[vec![b.clone()]]) {
                             out.push(Value { kind: ValueKind::Str, text, num: None, origin: here.clone() });
@@ -882,7 +955,12 @@ impl<'t> FileContext<'t> {
                 let values: Vec<Vec<Value>> = rest.iter().map(|a| self.eval_at(*a, depth + 1)).collect();
                 for t in templates.iter().filter(|t| t.kind == ValueKind::Str) {
                     if let Some(text) = apply_format(&t.text, &values) {
-                        out.push(Value { kind: ValueKind::Str, text, num: None, origin: Origin::Here(node.start_byte(), node.end_byte()) });
+                        out.push(Value {
+                            kind: ValueKind::Str,
+                            text,
+                            num: None,
+                            origin: Origin::Here(node.start_byte(), node.end_byte()),
+                        });
                     }
                 }
                 if !out.is_empty() {
@@ -975,7 +1053,8 @@ impl<'t> FileContext<'t> {
                 let is_expression = !last.kind().ends_with("statement")
                     && !in_list(last.kind(), self.syntax.returns)
                     && last.kind() != "let_declaration";
-                let tail_valued = body.kind() == "block" && self.lang == Language::Rust || body.kind() == "arrow_expression_clause";
+                let tail_valued =
+                    body.kind() == "block" && self.lang == Language::Rust || body.kind() == "arrow_expression_clause";
                 if is_expression && tail_valued {
                     self.eval_into(last, depth + 1, out);
                 }
@@ -996,7 +1075,11 @@ impl<'t> FileContext<'t> {
         let wanted = match self.function_index(use_node).map(|i| &self.functions[i]) {
             Some(f) if !member && f.params.iter().any(|p| p == name) => {
                 let pos = f.params.iter().position(|p| p == name).unwrap_or(0);
-                let arg = if matches!(f.params.first().map(String::as_str), Some("self" | "cls")) { pos.saturating_sub(1) } else { pos };
+                let arg = if matches!(f.params.first().map(String::as_str), Some("self" | "cls")) {
+                    pos.saturating_sub(1)
+                } else {
+                    pos
+                };
                 Wanted::Arg { family: Family::of(self.lang), func: f.name.clone(), arg }
             }
             // Only names that look defined elsewhere: constants, members of
@@ -1036,7 +1119,11 @@ impl<'t> FileContext<'t> {
     /// Values of a file-level constant, static or field named `name`.
     pub fn file_level_values(&self, name: &str) -> Vec<Value> {
         let mut out = Vec::new();
-        for b in self.bindings.iter().filter(|b| b.name == name && (b.func.is_none() || b.member || self.is_constructor(b.func))) {
+        for b in self
+            .bindings
+            .iter()
+            .filter(|b| b.name == name && (b.func.is_none() || b.member || self.is_constructor(b.func)))
+        {
             self.eval_into(b.value, 1, &mut out);
         }
         out
@@ -1053,7 +1140,8 @@ impl<'t> FileContext<'t> {
             }
             let Some(args) = call.child_by_field_name(args_f) else { continue };
             let mut c = args.walk();
-            let args: Vec<Node<'t>> = args.named_children(&mut c).filter(|n| !self.syntax.comments.contains(&n.kind())).collect();
+            let args: Vec<Node<'t>> =
+                args.named_children(&mut c).filter(|n| !self.syntax.comments.contains(&n.kind())).collect();
             if let Some(a) = args.get(arg).filter(|a| a.kind() != "keyword_argument") {
                 self.eval_into(*a, 1, &mut out);
             }
@@ -1073,8 +1161,11 @@ impl<'t> FileContext<'t> {
         // A binding whose own value contains the use (`k = k + x`) is not a reaching definition of it.
         let usable = |b: &Binding<'t>| b.name == name && !(b.value.start_byte() <= at && at < b.value.end_byte());
         if !member {
-            let mut local: Vec<&Binding<'t>> =
-                self.bindings.iter().filter(|b| usable(b) && b.func == func && func.is_some() && b.at < at && !b.member).collect();
+            let mut local: Vec<&Binding<'t>> = self
+                .bindings
+                .iter()
+                .filter(|b| usable(b) && b.func == func && func.is_some() && b.at < at && !b.member)
+                .collect();
             local.sort_by_key(|b| b.at);
             // The last assignment before the use reaches it; earlier ones do too
             // when the later ones sit in branches that do not contain the use.
@@ -1091,7 +1182,10 @@ impl<'t> FileContext<'t> {
                 // filled there (`nextBytes(iv)`, `RAND_bytes(iv, n)`, `read(f, buf)`):
                 // its initializer no longer says what it holds.
                 let last_def = local.last().map_or(0, |b| b.at);
-                let filled = self.calls_between(last_def, at).iter().any(|c| c.end_byte() <= at && self.passes_as_argument(*c, name));
+                let filled = self
+                    .calls_between(last_def, at)
+                    .iter()
+                    .any(|c| c.end_byte() <= at && self.passes_as_argument(*c, name));
                 if filled {
                     reaching.retain(|v| !self.is_buffer_literal(*v));
                 }
@@ -1134,10 +1228,15 @@ impl<'t> FileContext<'t> {
     /// An array literal or zero-buffer constructor (contents a later call may overwrite).
     fn is_buffer_literal(&self, node: Node<'t>) -> bool {
         in_list(node.kind(), self.syntax.arrays)
-            || matches!(node.kind(), "array_creation_expression" | "composite_literal" | "array_expression" | "initializer_list")
+            || matches!(
+                node.kind(),
+                "array_creation_expression" | "composite_literal" | "array_expression" | "initializer_list"
+            )
             || (s_is_call(self.syntax, node.kind())
                 && node
-                    .child_by_field_name(self.syntax.calls.iter().find(|c| c.0 == node.kind()).map_or("function", |c| c.1))
+                    .child_by_field_name(
+                        self.syntax.calls.iter().find(|c| c.0 == node.kind()).map_or("function", |c| c.1),
+                    )
                     .is_some_and(|f| ZERO_BUFFER_CTORS.contains(&last_segment(self.text_of(f)))))
     }
 
@@ -1194,11 +1293,13 @@ impl<'t> FileContext<'t> {
             }
             let Some(args) = call.child_by_field_name(args_f) else { continue };
             let mut c = args.walk();
-            let args: Vec<Node<'t>> = args.named_children(&mut c).filter(|n| !self.syntax.comments.contains(&n.kind())).collect();
+            let args: Vec<Node<'t>> =
+                args.named_children(&mut c).filter(|n| !self.syntax.comments.contains(&n.kind())).collect();
             // Keyword argument by name first (Python `f(bits=512)`).
             let pname = &f.params[pos];
             if let Some(kw) = args.iter().find(|a| {
-                a.kind() == "keyword_argument" && a.child_by_field_name("name").is_some_and(|n| self.text_of(n) == pname)
+                a.kind() == "keyword_argument"
+                    && a.child_by_field_name("name").is_some_and(|n| self.text_of(n) == pname)
             }) {
                 out.extend(kw.child_by_field_name("value"));
                 continue;
@@ -1285,12 +1386,51 @@ const ZERO_BUFFER_CTORS: &[&str] = &["bytes", "bytearray", "Uint8Array", "alloc"
 
 fn is_arg_transparent(method: &str, qualified: &str) -> bool {
     const METHODS: &[&str] = &[
-        "fromhex", "unhexlify", "a2b_hex", "b64decode", "b32decode", "urlsafe_b64decode", "standard_b64decode",
-        "decodestring", "DecodeString", "FromBase64String", "FromHexString", "parseHexBinary", "decodeHex",
-        "decodeBase64", "hexStringToByteArray", "parseBase64Binary", "decodeFromString", "from", "bytes", "bytearray", "decode", "GetBytes", "from_slice",
-        "new_from_slice", "clone_from_slice", "copy_from_slice", "from_hex", "Vec", "String", "valueOf", "copyOf",
-        "toCharArray", "str", "encode", "u8", "Uint8Array", "TextEncoder", "parse", "from_utf8", "to_vec",
-        "from_base64", "b64", "unquote", "hex", "alloc",
+        "fromhex",
+        "unhexlify",
+        "a2b_hex",
+        "b64decode",
+        "b32decode",
+        "urlsafe_b64decode",
+        "standard_b64decode",
+        "decodestring",
+        "DecodeString",
+        "FromBase64String",
+        "FromHexString",
+        "parseHexBinary",
+        "decodeHex",
+        "decodeBase64",
+        "hexStringToByteArray",
+        "parseBase64Binary",
+        "decodeFromString",
+        "from",
+        "bytes",
+        "bytearray",
+        "decode",
+        "GetBytes",
+        "from_slice",
+        "new_from_slice",
+        "clone_from_slice",
+        "copy_from_slice",
+        "from_hex",
+        "Vec",
+        "String",
+        "valueOf",
+        "copyOf",
+        "toCharArray",
+        "str",
+        "encode",
+        "u8",
+        "Uint8Array",
+        "TextEncoder",
+        "parse",
+        "from_utf8",
+        "to_vec",
+        "from_base64",
+        "b64",
+        "unquote",
+        "hex",
+        "alloc",
     ];
     METHODS.contains(&method)
         || qualified.ends_with("Base64.getDecoder().decode")
@@ -1300,9 +1440,27 @@ fn is_arg_transparent(method: &str, qualified: &str) -> bool {
 
 fn is_receiver_transparent(method: &str) -> bool {
     const METHODS: &[&str] = &[
-        "getBytes", "encode", "as_bytes", "to_vec", "into", "to_string", "to_owned", "as_ref", "clone",
-        "toByteArray", "ToArray", "unwrap", "expect", "as_slice", "toCharArray", "into_bytes", "bytes",
-        "strip", "trim", "ToCharArray", "as_str",
+        "getBytes",
+        "encode",
+        "as_bytes",
+        "to_vec",
+        "into",
+        "to_string",
+        "to_owned",
+        "as_ref",
+        "clone",
+        "toByteArray",
+        "ToArray",
+        "unwrap",
+        "expect",
+        "as_slice",
+        "toCharArray",
+        "into_bytes",
+        "bytes",
+        "strip",
+        "trim",
+        "ToCharArray",
+        "as_str",
     ];
     METHODS.contains(&method)
 }
@@ -1387,10 +1545,8 @@ pub fn parse_number(raw: &str) -> Option<f64> {
     } else {
         (lower.clone(), 10)
     };
-    let valid: String = digits
-        .chars()
-        .take_while(|c| c.is_digit(radix) || (radix == 10 && (*c == '.' || *c == 'e')))
-        .collect();
+    let valid: String =
+        digits.chars().take_while(|c| c.is_digit(radix) || (radix == 10 && (*c == '.' || *c == 'e'))).collect();
     if valid.is_empty() {
         return None;
     }
@@ -1412,10 +1568,13 @@ pub fn entropy(s: &str) -> f64 {
     if n == 0 {
         return 0.0;
     }
-    counts.values().map(|&k| {
-        let p = k as f64 / n as f64;
-        -p * p.log2()
-    }).sum()
+    counts
+        .values()
+        .map(|&k| {
+            let p = k as f64 / n as f64;
+            -p * p.log2()
+        })
+        .sum()
 }
 
 /// A value that is obviously not a real secret: empty, a template, an
@@ -1431,8 +1590,21 @@ pub fn is_placeholder(v: &str) -> bool {
         return true;
     }
     const WORDS: &[&str] = &[
-        "changeme", "change_me", "change-me", "changeit", "placeholder", "example", "dummy", "todo", "fixme",
-        "replace_me", "replaceme", "insert_key_here", "none", "null", "undefined",
+        "changeme",
+        "change_me",
+        "change-me",
+        "changeit",
+        "placeholder",
+        "example",
+        "dummy",
+        "todo",
+        "fixme",
+        "replace_me",
+        "replaceme",
+        "insert_key_here",
+        "none",
+        "null",
+        "undefined",
     ];
     if WORDS.contains(&lower.as_str()) {
         return true;

@@ -114,7 +114,10 @@ pub fn format_macro_idents(text: &str) -> Vec<String> {
                         }
                         let end = rest.find(['}', ':']).unwrap_or(rest.len());
                         let name = &rest[..end];
-                        if !name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || c == '_') && !name.chars().all(|c| c.is_ascii_digit()) {
+                        if !name.is_empty()
+                            && name.chars().all(|c| c.is_alphanumeric() || c == '_')
+                            && !name.chars().all(|c| c.is_ascii_digit())
+                        {
                             out.push(name.to_string());
                         }
                     }

@@ -40,8 +40,34 @@ fn lib_ref(eco: &str, name: &str) -> String {
 
 const MODES: [&str; 7] = ["cbc", "ecb", "ccm", "gcm", "cfb", "ofb", "ctr"];
 const PADDINGS: [&str; 5] = ["pkcs5", "pkcs7", "pkcs1v15", "oaep", "raw"];
-const PRIMITIVES: [&str; 13] = ["drbg", "mac", "block-cipher", "stream-cipher", "signature", "hash", "pke", "xof", "kdf", "key-agree", "kem", "ae", "other"];
-const FUNCTIONS: [&str; 11] = ["generate", "keygen", "encrypt", "decrypt", "digest", "tag", "keyderive", "sign", "verify", "encapsulate", "decapsulate"];
+const PRIMITIVES: [&str; 13] = [
+    "drbg",
+    "mac",
+    "block-cipher",
+    "stream-cipher",
+    "signature",
+    "hash",
+    "pke",
+    "xof",
+    "kdf",
+    "key-agree",
+    "kem",
+    "ae",
+    "other",
+];
+const FUNCTIONS: [&str; 11] = [
+    "generate",
+    "keygen",
+    "encrypt",
+    "decrypt",
+    "digest",
+    "tag",
+    "keyderive",
+    "sign",
+    "verify",
+    "encapsulate",
+    "decapsulate",
+];
 
 fn algorithm_properties(a: &Algo) -> Value {
     let mut p = serde_json::Map::new();

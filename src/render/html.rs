@@ -128,7 +128,10 @@ fn base64(bytes: &[u8]) -> String {
 
 /// The CSP: nothing may load, only inline styles and our own script run.
 pub fn content_security_policy() -> String {
-    format!("default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-{}'", base64(&Sha256::digest(SCRIPT.as_bytes())))
+    format!(
+        "default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-{}'",
+        base64(&Sha256::digest(SCRIPT.as_bytes()))
+    )
 }
 
 fn language_of(path: &str) -> &'static str {
@@ -204,7 +207,11 @@ fn snippet_html(f: &Finding) -> String {
         return escape(&f.snippet);
     }
     let start = (f.span.start.col - 1).min(chars.len());
-    let end = if f.span.end.line == f.span.start.line { (f.span.end.col.saturating_sub(1)).min(chars.len()) } else { chars.len() };
+    let end = if f.span.end.line == f.span.start.line {
+        (f.span.end.col.saturating_sub(1)).min(chars.len())
+    } else {
+        chars.len()
+    };
     let end = end.max(start);
     let part = |a: usize, b: usize| escape(&chars[a..b].iter().collect::<String>());
     format!("{}<mark>{}</mark>{}", part(0, start), part(start, end), part(end, chars.len()))
@@ -256,7 +263,11 @@ fn finding_row(i: usize, f: &Finding, category: &str) -> String {
         }
         s.push_str("</ol>");
     }
-    s.push_str(&format!("<div class=\"muted\">fingerprint <code>{}</code>{}</div></details></td></tr>\n", escape(&f.fingerprint), if f.in_test { " · in test code" } else { "" }));
+    s.push_str(&format!(
+        "<div class=\"muted\">fingerprint <code>{}</code>{}</div></details></td></tr>\n",
+        escape(&f.fingerprint),
+        if f.in_test { " · in test code" } else { "" }
+    ));
     s
 }
 
@@ -274,7 +285,10 @@ pub fn write(report: &ScanReport, rules: &RuleSet, out: &mut dyn Write) -> std::
 
     let mut h = String::new();
     h.push_str("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n");
-    h.push_str(&format!("<meta http-equiv=\"Content-Security-Policy\" content=\"{}\">\n", escape(&content_security_policy())));
+    h.push_str(&format!(
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"{}\">\n",
+        escape(&content_security_policy())
+    ));
     h.push_str("<meta name=\"referrer\" content=\"no-referrer\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
     h.push_str("<title>cipherlint report</title>\n<style>");
     h.push_str(STYLE);
@@ -370,7 +384,10 @@ mod tests {
 
     #[test]
     fn escapes_markup_and_quotes() {
-        assert_eq!(escape(r#"</script><img src=x onerror="a('b')">&"#), "&lt;/script&gt;&lt;img src=x onerror=&quot;a(&#39;b&#39;)&quot;&gt;&amp;");
+        assert_eq!(
+            escape(r#"</script><img src=x onerror="a('b')">&"#),
+            "&lt;/script&gt;&lt;img src=x onerror=&quot;a(&#39;b&#39;)&quot;&gt;&amp;"
+        );
     }
 
     #[test]
@@ -404,7 +421,12 @@ mod tests {
     fn related_locations_and_flow_are_shown_escaped() {
         use crate::finding::{Pos, Span};
         let rules = RuleSet::compile(RuleSet::embedded_sources()).unwrap();
-        let span = |path: &str, line| Span { path: path.into(), start: Pos { line, col: 5 }, end: Pos { line, col: 8 }, bytes: (0, 0) };
+        let span = |path: &str, line| Span {
+            path: path.into(),
+            start: Pos { line, col: 5 },
+            end: Pos { line, col: 8 },
+            bytes: (0, 0),
+        };
         let hostile = "<img src=x onerror=alert(1)>";
         let f = Finding {
             rule: 0,

@@ -6,7 +6,10 @@
 
 use std::io::Write;
 
-use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteSpanContents, SourceCode, SourceSpan, SpanContents};
+use miette::{
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteSpanContents, SourceCode, SourceSpan,
+    SpanContents,
+};
 
 use crate::finding::Finding;
 use crate::rules::{RuleSet, Severity};
@@ -21,7 +24,12 @@ struct LineSource {
 }
 
 impl SourceCode for LineSource {
-    fn read_span<'a>(&'a self, span: &SourceSpan, before: usize, after: usize) -> Result<Box<dyn SpanContents<'a> + 'a>, miette::MietteError> {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, miette::MietteError> {
         // miette reads the context with surrounding lines (the whole line),
         // and the primary label alone for the `path:line:col` header.
         if before == 0 && after == 0 {
@@ -103,7 +111,8 @@ fn diag(f: &Finding, rules: &RuleSet) -> FindingDiag {
     let end = end.max(start);
     let mut related = String::new();
     for r in f.related.iter().chain(&f.flow) {
-        related.push_str(&format!("\n  note: {}:{}:{}: {}", r.span.path, r.span.start.line, r.span.start.col, r.message));
+        related
+            .push_str(&format!("\n  note: {}:{}:{}: {}", r.span.path, r.span.start.line, r.span.start.col, r.message));
     }
     FindingDiag {
         message: format!("{}{related}", f.message),
@@ -121,7 +130,13 @@ fn diag(f: &Finding, rules: &RuleSet) -> FindingDiag {
     }
 }
 
-pub fn write(report: &ScanReport, rules: &RuleSet, out: &mut dyn Write, color: bool, show_suppressed: bool) -> std::io::Result<()> {
+pub fn write(
+    report: &ScanReport,
+    rules: &RuleSet,
+    out: &mut dyn Write,
+    color: bool,
+    show_suppressed: bool,
+) -> std::io::Result<()> {
     let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
     let handler = GraphicalReportHandler::new_themed(theme).with_context_lines(1).with_links(color);
     for f in report.findings.iter().filter(|f| show_suppressed || f.suppression.is_none()) {

@@ -100,7 +100,8 @@ fn place(r: &Related) -> Place {
 
 pub fn write(report: &ScanReport, rules: &RuleSet, out: &mut dyn Write) -> std::io::Result<()> {
     let mut by_severity: BTreeMap<&'static str, usize> = Severity::ALL.iter().map(|s| (s.as_str(), 0)).collect();
-    let mut by_category: BTreeMap<String, usize> = crate::rules::CATEGORIES.iter().map(|c| (c.to_string(), 0)).collect();
+    let mut by_category: BTreeMap<String, usize> =
+        crate::rules::CATEGORIES.iter().map(|c| (c.to_string(), 0)).collect();
     let findings: Vec<JsonFinding<'_>> = report
         .findings
         .iter()
@@ -126,7 +127,11 @@ pub fn write(report: &ScanReport, rules: &RuleSet, out: &mut dyn Write) -> std::
                 in_test: f.in_test,
                 related: f.related.iter().map(place).collect(),
                 flow: f.flow.iter().map(place).collect(),
-                suppressed: f.suppression.as_ref().map(|s| JsonSuppression { reason: &s.reason, until: s.until.as_deref(), line: s.line }),
+                suppressed: f.suppression.as_ref().map(|s| JsonSuppression {
+                    reason: &s.reason,
+                    until: s.until.as_deref(),
+                    line: s.line,
+                }),
             }
         })
         .collect();
@@ -142,7 +147,11 @@ pub fn write(report: &ScanReport, rules: &RuleSet, out: &mut dyn Write) -> std::
             by_category,
         },
         findings,
-        notices: report.notices.iter().map(|n| JsonNotice { path: &n.path, message: &n.message, skipped: n.skipped }).collect(),
+        notices: report
+            .notices
+            .iter()
+            .map(|n| JsonNotice { path: &n.path, message: &n.message, skipped: n.skipped })
+            .collect(),
         pq_readiness: report.pq.as_ref(),
     };
     serde_json::to_writer_pretty(&mut *out, &doc)?;

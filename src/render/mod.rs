@@ -28,7 +28,14 @@ pub enum Format {
 
 /// Writes the report. Suppressed findings are always in JSON and SARIF (as
 /// suppressed); the human format shows them only with `show_suppressed`.
-pub fn render(format: Format, report: &ScanReport, rules: &RuleSet, out: &mut dyn Write, color: bool, show_suppressed: bool) -> std::io::Result<()> {
+pub fn render(
+    format: Format,
+    report: &ScanReport,
+    rules: &RuleSet,
+    out: &mut dyn Write,
+    color: bool,
+    show_suppressed: bool,
+) -> std::io::Result<()> {
     match format {
         Format::Human => human::write(report, rules, out, color, show_suppressed),
         Format::Markdown => markdown::write(report, rules, out),

@@ -46,10 +46,12 @@ fn precision(r: &Rule) -> &'static str {
 
 /// `ecb-mode` → `EcbMode` (SARIF recommends PascalCase rule names).
 fn pascal(id: &str) -> String {
-    id.split('-').map(|w| {
-        let mut c = w.chars();
-        c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
-    }).collect()
+    id.split('-')
+        .map(|w| {
+            let mut c = w.chars();
+            c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
+        })
+        .collect()
 }
 
 fn bag(tags: Option<Vec<String>>, props: BTreeMap<String, serde_json::Value>) -> sarif::PropertyBag {
@@ -68,7 +70,12 @@ fn rule_descriptor(r: &Rule) -> sarif::ReportingDescriptor {
     props.insert("precision".into(), json!(precision(r)));
     props.insert("pack".into(), json!(r.pack));
     let full = first_paragraph(&r.description).unwrap_or_else(|| r.title.clone());
-    let markdown = format!("{}\n\n## Fix\n\n{}\n\n## References\n\n{}", r.description.trim(), r.help, r.references.iter().map(|u| format!("- <{u}>")).collect::<Vec<_>>().join("\n"));
+    let markdown = format!(
+        "{}\n\n## Fix\n\n{}\n\n## References\n\n{}",
+        r.description.trim(),
+        r.help,
+        r.references.iter().map(|u| format!("- <{u}>")).collect::<Vec<_>>().join("\n")
+    );
     let mut b = sarif::ReportingDescriptor::builder()
         .id(r.id.clone())
         .name(pascal(&r.id))
@@ -143,7 +150,12 @@ fn physical(path: &str, start: (usize, usize), end: (usize, usize), snippet: Opt
 
 fn related_location(id: usize, r: &Related) -> sarif::Location {
     let mut l = sarif::Location::builder()
-        .physical_location(physical(&r.span.path, (r.span.start.line, r.span.start.col), (r.span.end.line, r.span.end.col), None))
+        .physical_location(physical(
+            &r.span.path,
+            (r.span.start.line, r.span.start.col),
+            (r.span.end.line, r.span.end.col),
+            None,
+        ))
         .message(sarif::Message::builder().text(r.message.clone()).build())
         .build();
     l.id = Some(id as i64);
@@ -153,7 +165,12 @@ fn related_location(id: usize, r: &Related) -> sarif::Location {
 fn result(f: &Finding, rules: &RuleSet, report: &ScanReport) -> sarif::Result {
     let rule = &rules.rules[f.rule];
     let loc = sarif::Location::builder()
-        .physical_location(physical(&f.span.path, (f.span.start.line, f.span.start.col), (f.span.end.line, f.span.end.col), Some(&f.snippet)))
+        .physical_location(physical(
+            &f.span.path,
+            (f.span.start.line, f.span.start.col),
+            (f.span.end.line, f.span.end.col),
+            Some(&f.snippet),
+        ))
         .build();
     let mut fps = BTreeMap::new();
     fps.insert("cipherlint/v1".to_string(), f.fingerprint.clone());
@@ -166,7 +183,9 @@ fn result(f: &Finding, rules: &RuleSet, report: &ScanReport) -> sarif::Result {
         props.insert("inTestCode".into(), json!(true));
     }
     // The CBOM component (`--format cbom`) of the crypto asset this is about.
-    if let Some(a) = crate::inventory::at(&report.assets, &f.span.path, f.span.start.line).filter(|a| a.algo.family.is_some()) {
+    if let Some(a) =
+        crate::inventory::at(&report.assets, &f.span.path, f.span.start.line).filter(|a| a.algo.family.is_some())
+    {
         props.insert("cbomRef".into(), json!(super::cbom::asset_ref(&a.algo)));
     }
     let mut tags = vec![rule.category.clone()];
@@ -203,7 +222,12 @@ fn result(f: &Finding, rules: &RuleSet, report: &ScanReport) -> sarif::Result {
                 sarif::ThreadFlowLocation::builder()
                     .location(
                         sarif::Location::builder()
-                            .physical_location(physical(&r.span.path, (r.span.start.line, r.span.start.col), (r.span.end.line, r.span.end.col), None))
+                            .physical_location(physical(
+                                &r.span.path,
+                                (r.span.start.line, r.span.start.col),
+                                (r.span.end.line, r.span.end.col),
+                                None,
+                            ))
                             .message(sarif::Message::builder().text(r.message.clone()).build())
                             .build(),
                     )
@@ -221,7 +245,9 @@ fn notification(n: &crate::scan::Notice) -> sarif::Notification {
     let loc = sarif::Location::builder()
         .physical_location(
             sarif::PhysicalLocation::builder()
-                .artifact_location(sarif::ArtifactLocation::builder().uri(uri(&n.path)).uri_base_id("%SRCROOT%").build())
+                .artifact_location(
+                    sarif::ArtifactLocation::builder().uri(uri(&n.path)).uri_base_id("%SRCROOT%").build(),
+                )
                 .build(),
         )
         .build();
@@ -262,11 +288,7 @@ pub fn build(report: &ScanReport, rules: &RuleSet) -> sarif::Sarif {
         m.insert("%SRCROOT%".to_string(), sarif::ArtifactLocation::builder().uri(b).build());
         run.original_uri_base_ids = Some(m);
     }
-    sarif::Sarif::builder()
-        .schema(SCHEMA)
-        .version(json!("2.1.0"))
-        .runs(vec![run])
-        .build()
+    sarif::Sarif::builder().schema(SCHEMA).version(json!("2.1.0")).runs(vec![run]).build()
 }
 
 pub fn write(report: &ScanReport, rules: &RuleSet, out: &mut dyn Write) -> std::io::Result<()> {

@@ -80,18 +80,25 @@ pub fn run(rules: &RuleSet) -> Vec<CaseResult> {
                 // A `report: false` rule is judged by the assets it produces.
                 let mut assets: Vec<Asset> = Vec::new();
                 let mut scan = |snippet: &str| -> (bool, Vec<Asset>) {
-                    let (src, _) = source::from_bytes(Path::new(&path), path.clone(), snippet.as_bytes().to_vec(), u64::MAX);
+                    let (src, _) =
+                        source::from_bytes(Path::new(&path), path.clone(), snippet.as_bytes().to_vec(), u64::MAX);
                     let Some(mut src) = src else { return (false, Vec::new()) };
                     if let Target::Lang(l) = target {
                         src.lang = Some(*l);
                     }
                     let out = engine.scan(&src, &mut worker);
                     let mine: Vec<Asset> = out.assets.into_iter().filter(|a| a.rule_id == rule.id).collect();
-                    let hit = if rule.report { out.findings.iter().any(|f| f.rule_id == rule.id) } else { !mine.is_empty() };
+                    let hit =
+                        if rule.report { out.findings.iter().any(|f| f.rule_id == rule.id) } else { !mine.is_empty() };
                     (hit, mine)
                 };
                 let mut push = |snippet: &str, outcome: Outcome| {
-                    results.push(CaseResult { rule: rule.id.clone(), target: target.to_string(), snippet: snippet.to_string(), outcome });
+                    results.push(CaseResult {
+                        rule: rule.id.clone(),
+                        target: target.to_string(),
+                        snippet: snippet.to_string(),
+                        outcome,
+                    });
                 };
                 for s in &tests.matches {
                     let (hit, mine) = scan(s);

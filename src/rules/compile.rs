@@ -51,11 +51,7 @@ impl LazyQuery {
     pub fn get(&self, names: &[String]) -> Option<(&tree_sitter::Query, &[usize])> {
         let compiled = self.compiled.get_or_init(|| {
             let query = tree_sitter::Query::new(&self.lang.grammar(), &self.source).ok()?;
-            let remap = query
-                .capture_names()
-                .iter()
-                .map(|n| names.iter().position(|m| m == n).unwrap_or(0))
-                .collect();
+            let remap = query.capture_names().iter().map(|n| names.iter().position(|m| m == n).unwrap_or(0)).collect();
             Some((query, remap))
         });
         compiled.as_ref().map(|(q, r)| (q, r.as_slice()))
@@ -235,28 +231,49 @@ pub fn compile_rule(src: &RuleSource) -> Result<Rule, Vec<RuleError>> {
             let loc = e.location().unwrap_or(Location::UNKNOWN);
             let msg = e.to_string();
             let first = msg.lines().next().unwrap_or("invalid rule file").to_string();
-            cx.at(loc, format!("{}: {first}", src.origin), Some("check the field names and types against rules/README.md"));
+            cx.at(
+                loc,
+                format!("{}: {first}", src.origin),
+                Some("check the field names and types against rules/README.md"),
+            );
             return Err(cx.errors);
         }
     };
 
     if *file.id.value != *src.stem {
-        cx.at(file.id.referenced, format!("rule id `{}` does not match its file name `{}`", file.id.value, src.stem), Some("name the file `<id>.yaml`"));
+        cx.at(
+            file.id.referenced,
+            format!("rule id `{}` does not match its file name `{}`", file.id.value, src.stem),
+            Some("name the file `<id>.yaml`"),
+        );
     }
-    let kebab = file.id.value.split('-').all(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
+    let kebab = file
+        .id
+        .value
+        .split('-')
+        .all(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
     if !kebab {
         cx.at(file.id.referenced, format!("rule id `{}` is not kebab-case", file.id.value), None);
     }
     let inventory_only = !file.report;
     let inventory_category = inventory_only && file.category.value == "inventory";
     if !(CATEGORIES.contains(&file.category.value.as_str()) || inventory_category) {
-        cx.at(file.category.referenced, format!("unknown category `{}`", file.category.value), Some("use one of weak-crypto, hardcoded-key, key-escrow (or inventory with `report: false`)"));
+        cx.at(
+            file.category.referenced,
+            format!("unknown category `{}`", file.category.value),
+            Some("use one of weak-crypto, hardcoded-key, key-escrow (or inventory with `report: false`)"),
+        );
     }
     if inventory_only && file.inventory.value.is_empty() {
-        cx.at(file.id.referenced, "a `report: false` rule reports nothing, so it needs an `inventory:` map", Some("add e.g. `inventory: { algorithm: \"{alg}\" }`"));
+        cx.at(
+            file.id.referenced,
+            "a `report: false` rule reports nothing, so it needs an `inventory:` map",
+            Some("add e.g. `inventory: { algorithm: \"{alg}\" }`"),
+        );
     }
     let cwe_ok = |c: &str| {
-        c.strip_prefix("CWE-").is_some_and(|n| !n.starts_with('0') && !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        c.strip_prefix("CWE-")
+            .is_some_and(|n| !n.starts_with('0') && !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
     };
     if file.cwe.value.is_empty() && !inventory_only {
         cx.at(file.cwe.referenced, "at least one CWE is required", None);
@@ -279,7 +296,11 @@ pub fn compile_rule(src: &RuleSource) -> Result<Rule, Vec<RuleError>> {
             cx.at(v.referenced, format!("unknown inventory key `{key}`"), Some("use primitive, algorithm, api, mode, padding, key_size, curve, hash, iterations, function, library or purpose"));
         }
         for (name, opt) in crate::inventory::template_placeholders(&v.value) {
-            if opt { optional.push((name, v.referenced)) } else { required.push(name) }
+            if opt {
+                optional.push((name, v.referenced))
+            } else {
+                required.push(name)
+            }
         }
     }
 
@@ -287,7 +308,13 @@ pub fn compile_rule(src: &RuleSource) -> Result<Rule, Vec<RuleError>> {
     let mut covered: Vec<Target> = Vec::new();
     for (key, lm) in &file.languages.value {
         let Some(targets) = parse_targets(key) else {
-            cx.at(lm.referenced, format!("unknown language `{key}`"), Some("use rust, python, go, java, javascript, typescript, tsx, c, cpp, csharp or any (comma-separated)"));
+            cx.at(
+                lm.referenced,
+                format!("unknown language `{key}`"),
+                Some(
+                    "use rust, python, go, java, javascript, typescript, tsx, c, cpp, csharp or any (comma-separated)",
+                ),
+            );
             continue;
         };
         for target in targets {
@@ -302,7 +329,11 @@ pub fn compile_rule(src: &RuleSource) -> Result<Rule, Vec<RuleError>> {
 
     for (name, at) in &optional {
         if !matchers.iter().any(|m| m.capture_names.iter().any(|c| c == name)) {
-            cx.at(*at, format!("inventory placeholder `{{{name}?}}` is not a capture of any matcher"), Some("capture it in a query (`@name`) or regex (`(?P<name>..)`)"));
+            cx.at(
+                *at,
+                format!("inventory placeholder `{{{name}?}}` is not a capture of any matcher"),
+                Some("capture it in a query (`@name`) or regex (`(?P<name>..)`)"),
+            );
         }
     }
     let mut tests = Vec::new();
@@ -321,14 +352,22 @@ pub fn compile_rule(src: &RuleSource) -> Result<Rule, Vec<RuleError>> {
             cx.at(t.referenced, "`assets` expectations need an `inventory:` map", None);
         }
         if t.value.matches.is_empty() || t.value.no_match.is_empty() {
-            cx.at(t.referenced, format!("tests for `{key}` need at least one `match` and one `no_match` example"), None);
+            cx.at(
+                t.referenced,
+                format!("tests for `{key}` need at least one `match` and one `no_match` example"),
+                None,
+            );
         }
         tested.extend(targets.iter().copied());
         tests.push((targets, t.value));
     }
     for target in &covered {
         if !tested.contains(target) {
-            cx.at(file.tests.referenced, format!("language `{target}` has a matcher but no tests"), Some("add `match` and `no_match` examples for it under `tests:`"));
+            cx.at(
+                file.tests.referenced,
+                format!("language `{target}` has a matcher but no tests"),
+                Some("add `match` and `no_match` examples for it under `tests:`"),
+            );
         }
     }
 
@@ -411,12 +450,20 @@ fn compile_matcher(
 ) -> Option<Matcher> {
     let errors_before = cx.errors.len();
     if lm.prefilter.value.is_empty() || lm.prefilter.value.iter().any(|l| l.trim().len() < 2) {
-        cx.at(lm.prefilter.referenced, "`prefilter` needs at least one literal of two or more characters", Some("list literals a matching file must contain, e.g. [MODE_ECB]"));
+        cx.at(
+            lm.prefilter.referenced,
+            "`prefilter` needs at least one literal of two or more characters",
+            Some("list literals a matching file must contain, e.g. [MODE_ECB]"),
+        );
     }
     // tree-sitter's query parser recurses once per `(`/`[` level: a rule pack
     // nesting thousands deep would overflow the stack (found by fuzzing).
     if let Some(q) = lm.query.as_ref().filter(|q| query_nesting(&q.value) > MAX_QUERY_NESTING) {
-        cx.at(q.referenced, format!("query nests deeper than {MAX_QUERY_NESTING} levels"), Some("real queries need a few levels; flatten this pattern"));
+        cx.at(
+            q.referenced,
+            format!("query nests deeper than {MAX_QUERY_NESTING} levels"),
+            Some("real queries need a few levels; flatten this pattern"),
+        );
         return None;
     }
     let (pattern, capture_names) = match (&lm.query, &lm.regex, target) {
@@ -427,25 +474,39 @@ fn compile_matcher(
             }
             Err(e) => {
                 let offset = query_error_offset(&cx.src.text, q, e.row);
-                let loc_text = format!("query does not compile for {lang}: {:?} error: {}", e.kind, e.message.lines().next().unwrap_or(""));
+                let loc_text = format!(
+                    "query does not compile for {lang}: {:?} error: {}",
+                    e.kind,
+                    e.message.lines().next().unwrap_or("")
+                );
                 let len = token_len(&cx.src.text, offset);
                 cx.errors.push(RuleError {
                     message: loc_text,
                     src: NamedSource::new(&cx.src.origin, cx.src.text.clone()),
                     span: SourceSpan::new(offset.into(), len),
                     label: "in this line of the query".into(),
-                    help: Some("node and field names must exist in the grammar of every language this key lists".into()),
+                    help: Some(
+                        "node and field names must exist in the grammar of every language this key lists".into(),
+                    ),
                 });
                 return None;
             }
         },
         (None, Some(r), _) => match Regex::new(&r.value) {
             Ok(re) => {
-                let names: Vec<String> = re.capture_names().enumerate().map(|(i, n)| n.map_or_else(|| i.to_string(), str::to_string)).collect();
+                let names: Vec<String> = re
+                    .capture_names()
+                    .enumerate()
+                    .map(|(i, n)| n.map_or_else(|| i.to_string(), str::to_string))
+                    .collect();
                 (Pattern::Regex(re), names)
             }
             Err(e) => {
-                cx.at(r.referenced, format!("regex does not compile: {}", e.to_string().lines().last().unwrap_or("")), None);
+                cx.at(
+                    r.referenced,
+                    format!("regex does not compile: {}", e.to_string().lines().last().unwrap_or("")),
+                    None,
+                );
                 return None;
             }
         },
@@ -461,7 +522,11 @@ fn compile_matcher(
     let index_of = |name: &str| capture_names.iter().position(|n| n == name);
     for p in placeholders {
         if index_of(p).is_none() {
-            cx.at(at, format!("message placeholder `{{{p}}}` is not a capture of the {target} matcher"), Some("capture it in the query (`@name`) or the regex (`(?P<name>..)`)"));
+            cx.at(
+                at,
+                format!("message placeholder `{{{p}}}` is not a capture of the {target} matcher"),
+                Some("capture it in the query (`@name`) or the regex (`(?P<name>..)`)"),
+            );
         }
     }
     let focus = match &lm.focus {
@@ -573,7 +638,14 @@ fn compile_constraint(
 
 fn parse_compare(s: &str) -> Option<(CmpOp, f64)> {
     let s = s.trim();
-    let ops = [("<=", CmpOp::Le), (">=", CmpOp::Ge), ("==", CmpOp::Eq), ("!=", CmpOp::Ne), ("<", CmpOp::Lt), (">", CmpOp::Gt)];
+    let ops = [
+        ("<=", CmpOp::Le),
+        (">=", CmpOp::Ge),
+        ("==", CmpOp::Eq),
+        ("!=", CmpOp::Ne),
+        ("<", CmpOp::Lt),
+        (">", CmpOp::Gt),
+    ];
     let (op, rest) = ops.iter().find_map(|(t, op)| s.strip_prefix(t).map(|r| (*op, r)))?;
     Some((op, rest.trim().parse().ok()?))
 }

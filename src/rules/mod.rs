@@ -116,11 +116,8 @@ impl RuleSet {
     pub fn dir_sources(dir: &Path) -> Result<Vec<RuleSource>, std::io::Error> {
         let mut out = Vec::new();
         let mut packs: Vec<PathBuf> = Vec::new();
-        let has_yaml = |d: &Path| {
-            std::fs::read_dir(d)
-                .map(|rd| rd.flatten().any(|e| is_rule_file(&e.path())))
-                .unwrap_or(false)
-        };
+        let has_yaml =
+            |d: &Path| std::fs::read_dir(d).map(|rd| rd.flatten().any(|e| is_rule_file(&e.path()))).unwrap_or(false);
         if has_yaml(dir) {
             packs.push(dir.to_path_buf());
         }
@@ -189,7 +186,7 @@ impl RuleSet {
         self.rules.retain(|r| {
             !r.report
                 || (packs.is_empty() || packs.iter().any(|p| p == &r.pack))
-                && (ids.is_empty() || ids.iter().any(|i| i == &r.id))
+                    && (ids.is_empty() || ids.iter().any(|i| i == &r.id))
         });
     }
 
@@ -212,7 +209,9 @@ impl RuleSet {
 
 /// `rules/dependencies.yaml` is the dependency audit's data, not a rule.
 fn is_rule_file(p: &Path) -> bool {
-    p.is_file() && p.file_name().is_none_or(|n| n != "dependencies.yaml") && matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"))
+    p.is_file()
+        && p.file_name().is_none_or(|n| n != "dependencies.yaml")
+        && matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"))
 }
 
 #[cfg(test)]
@@ -247,7 +246,9 @@ mod tests {
         for r in &set.rules {
             for m in &r.matchers {
                 if let Pattern::Query(q) = &m.pattern {
-                    let (query, _) = q.get(&m.capture_names).unwrap_or_else(|| panic!("{}: {} query does not compile", r.id, m.target));
+                    let (query, _) = q
+                        .get(&m.capture_names)
+                        .unwrap_or_else(|| panic!("{}: {} query does not compile", r.id, m.target));
                     let mut got: Vec<&str> = query.capture_names().to_vec();
                     let mut want: Vec<&str> = m.capture_names.iter().map(String::as_str).collect();
                     got.sort_unstable();
@@ -258,7 +259,17 @@ mod tests {
         }
         for r in &set.rules {
             for k in r.matchers.iter().flat_map(|m| &m.constraints) {
-                let all = [&k.regex, &k.not_regex, &k.qualified, &k.inside, &k.not_inside, &k.context, &k.not_context, &k.flows_from, &k.not_flows_through];
+                let all = [
+                    &k.regex,
+                    &k.not_regex,
+                    &k.qualified,
+                    &k.inside,
+                    &k.not_inside,
+                    &k.context,
+                    &k.not_context,
+                    &k.flows_from,
+                    &k.not_flows_through,
+                ];
                 for re in all.into_iter().flatten() {
                     assert!(re.check().is_ok(), "{}: a constraint regex does not compile", r.id);
                 }
