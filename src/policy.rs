@@ -260,19 +260,6 @@ pub struct Profile {
     pub entries: Vec<Entry>,
 }
 
-fn cmp(s: &str) -> Option<(CmpOp, f64)> {
-    let s = s.trim();
-    let ops = [
-        ("<=", CmpOp::Le),
-        (">=", CmpOp::Ge),
-        ("==", CmpOp::Eq),
-        ("!=", CmpOp::Ne),
-        ("<", CmpOp::Lt),
-        (">", CmpOp::Gt),
-    ];
-    let (op, rest) = ops.iter().find_map(|(t, op)| s.strip_prefix(t).map(|r| (*op, r)))?;
-    Some((op, rest.trim().parse().ok()?))
-}
 
 /// Compiles one profile file; every problem points at its line.
 pub fn compile(origin: &str, stem: &str, text: &str) -> Result<Profile, Vec<RuleError>> {
@@ -346,7 +333,7 @@ pub fn compile(origin: &str, stem: &str, text: &str) -> Result<Profile, Vec<Rule
         let mut num = |errors: &mut Vec<RuleError>, name: &str, v: &Option<Spanned<String>>| -> Option<(CmpOp, f64)> {
             let v = v.as_ref()?;
             conditions.push(format!("{name} {}", v.value.trim()));
-            let c = cmp(&v.value);
+            let c = crate::rules::parse_compare(&v.value);
             if c.is_none() {
                 at(
                     errors,

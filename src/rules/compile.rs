@@ -636,7 +636,8 @@ fn compile_constraint(
     })
 }
 
-fn parse_compare(s: &str) -> Option<(CmpOp, f64)> {
+/// Parses `< 2048`, `>= 10`, ... (rules' `compare:` and profiles' conditions).
+pub fn parse_compare(s: &str) -> Option<(CmpOp, f64)> {
     let s = s.trim();
     let ops = [
         ("<=", CmpOp::Le),
