@@ -260,7 +260,6 @@ pub struct Profile {
     pub entries: Vec<Entry>,
 }
 
-
 /// Compiles one profile file; every problem points at its line.
 pub fn compile(origin: &str, stem: &str, text: &str) -> Result<Profile, Vec<RuleError>> {
     let mut errors = Vec::new();
