@@ -162,13 +162,6 @@ fn error_at(origin: &str, text: &str, offset: usize, message: String, help: &str
     })
 }
 
-/// Byte offset of a 1-based line/column (columns in characters).
-fn offset_of(text: &str, line: u64, column: u64) -> usize {
-    let start: usize = text.split_inclusive('\n').take(line.max(1) as usize - 1).map(str::len).sum();
-    let rest = &text[start.min(text.len())..];
-    start + rest.char_indices().nth(column.max(1) as usize - 1).map_or(0, |(i, _)| i)
-}
-
 /// Parses configuration text; `origin` names it in diagnostics.
 pub fn parse(text: String, origin: &str) -> Result<Loaded, Box<ConfigError>> {
     let config: Config = match serde_saphyr::from_str(&text) {
@@ -176,7 +169,7 @@ pub fn parse(text: String, origin: &str) -> Result<Loaded, Box<ConfigError>> {
         // An empty file (or one holding only comments) is the default configuration.
         Err(_) if text.lines().all(|l| l.trim().is_empty() || l.trim_start().starts_with('#')) => Config::default(),
         Err(e) => {
-            let offset = e.location().map_or(0, |l| offset_of(&text, l.line(), l.column()));
+            let offset = e.location().map_or(0, |l| crate::rules::location_offset(&text, l));
             let first = e.to_string().lines().next().unwrap_or("invalid configuration").to_string();
             return Err(error_at(
                 origin,

@@ -264,11 +264,7 @@ pub struct Profile {
 pub fn compile(origin: &str, stem: &str, text: &str) -> Result<Profile, Vec<RuleError>> {
     let mut errors = Vec::new();
     let at = |errors: &mut Vec<RuleError>, loc: serde_saphyr::Location, message: String, help: Option<&str>| {
-        let off = loc.span().byte_offset().map(|b| b as usize).unwrap_or_else(|| {
-            let line = loc.line().max(1) as usize;
-            text.split_inclusive('\n').take(line - 1).map(str::len).sum()
-        });
-        let off = off.min(text.len());
+        let off = crate::rules::location_offset(text, loc);
         let len = text[off..].find('\n').unwrap_or(text.len() - off).max(1);
         errors.push(RuleError {
             message,

@@ -206,8 +206,9 @@ impl Ctx<'_> {
     }
 }
 
-/// Byte offset of a YAML location (line/column are 1-based, in characters).
-fn location_offset(text: &str, loc: Location) -> usize {
+/// Byte offset of a YAML location (line/column are 1-based, in characters);
+/// shared by every loader that points miette at a line of a YAML file.
+pub fn location_offset(text: &str, loc: Location) -> usize {
     if let Some(b) = loc.span().byte_offset() {
         return (b as usize).min(text.len());
     }
