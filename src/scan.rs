@@ -59,6 +59,11 @@ pub struct MemoryFile {
     pub bytes: Vec<u8>,
 }
 
+/// From this many files on, each parsed file is walked once with a combined
+/// query per language (`engine::combined`); below it, a pre-commit run would
+/// spend more compiling that query than it saves.
+pub const COMBINE_FROM: usize = 48;
+
 pub fn scan(rules: &RuleSet, opts: &ScanOptions) -> Result<ScanReport, String> {
     scan_with_progress(rules, opts, &Progress::default())
 }
@@ -95,7 +100,9 @@ pub fn scan_with_progress(rules: &RuleSet, opts: &ScanOptions, progress: &Progre
     let mut known = Knowledge::with_props(props);
     let max = opts.max_file_size;
     let scan_targets = |known: &Knowledge, targets: &[&Target], count: bool| {
-        let engine = Engine::new(rules, known, opts.engine.clone());
+        let mut engine_opts = opts.engine.clone();
+        engine_opts.combine_queries.get_or_insert(targets.len() >= COMBINE_FROM);
+        let engine = Engine::new(rules, known, engine_opts);
         run_pool(opts.jobs, || {
             targets
                 .par_iter()

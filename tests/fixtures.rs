@@ -16,12 +16,16 @@ fn fixtures_dir() -> PathBuf {
 }
 
 fn run(no_prefilter: bool) -> ScanReport {
+    run_with(EngineOptions { no_prefilter, ..EngineOptions::default() })
+}
+
+fn run_with(engine: EngineOptions) -> ScanReport {
     let rules = RuleSet::compile(RuleSet::embedded_sources()).expect("embedded rules");
     let opts = ScanOptions {
         paths: vec![fixtures_dir()],
         walk: WalkOptions { no_ignore: false, excludes: vec!["repos/**".into()], follow_symlinks: false },
         max_file_size: 8 << 20,
-        engine: EngineOptions { no_prefilter, ..EngineOptions::default() },
+        engine,
         jobs: 0,
         shard: None,
     };
@@ -108,4 +112,31 @@ fn prefilter_never_loses_a_finding() {
     };
     assert_eq!(key(&fast), key(&slow));
     assert!(fast.files_parsed <= slow.files_parsed);
+}
+
+/// One combined query per language (large scans) and one query per matcher
+/// (small scans) must report exactly the same thing, messages and
+/// fingerprints included.
+#[test]
+fn combined_queries_find_what_separate_queries_find() {
+    let combined = run_with(EngineOptions { combine_queries: Some(true), ..EngineOptions::default() });
+    let separate = run_with(EngineOptions { combine_queries: Some(false), ..EngineOptions::default() });
+    let key = |r: &ScanReport| -> Vec<(String, usize, usize, String, String, String)> {
+        r.findings
+            .iter()
+            .map(|f| {
+                (
+                    f.span.path.clone(),
+                    f.span.start.line,
+                    f.span.start.col,
+                    f.rule_id.clone(),
+                    f.message.clone(),
+                    f.fingerprint.clone(),
+                )
+            })
+            .collect()
+    };
+    assert!(!combined.findings.is_empty());
+    assert_eq!(key(&combined), key(&separate));
+    assert_eq!(combined.assets, separate.assets);
 }

@@ -90,6 +90,8 @@ pub(super) fn prepare(args: &ScanArgs) -> miette::Result<Prepared> {
             parse_timeout: Duration::from_millis(args.parse_timeout_ms),
             no_prefilter: args.no_prefilter,
             test_globs: cfg.map(|c| c.test_globs.clone()).unwrap_or_default(),
+            profile: crate::engine::profile::Profile::from_env(&rules).map(Arc::new),
+            combine_queries: None,
         },
         jobs: args.jobs,
         shard: args.shard,
@@ -115,6 +117,9 @@ pub(super) fn collect(args: &ScanArgs, p: &mut Prepared) -> miette::Result<ScanR
         reporter.finish();
         scanned.map_err(scan_err)?
     };
+    if let Some(profile) = &p.opts.engine.profile {
+        eprint!("{}", profile.render(&p.rules));
+    }
     crate::policy::apply(&mut report, &mut p.rules, &p.profiles, p.as_of, args.include_tests);
     let sel = &args.selection;
     let audit = !args.no_dependency_audit

@@ -124,10 +124,8 @@ impl<'t> FileContext<'t> {
                     for v in self.reaching(mac, &name, false) {
                         push(v, &mut queue);
                     }
-                    for call in self.calls_before(mac) {
-                        if self.passes_as_argument(call, &name) {
-                            push(call, &mut queue);
-                        }
+                    for call in self.calls_filling(mac, &name) {
+                        push(call, &mut queue);
                     }
                 }
                 continue;
@@ -143,10 +141,8 @@ impl<'t> FileContext<'t> {
                     push(v, &mut queue);
                 }
                 // Out-parameters: `rand.Read(key)` fills `key`.
-                for call in self.calls_before(node) {
-                    if self.passes_as_argument(call, text) {
-                        push(call, &mut queue);
-                    }
+                for call in self.calls_filling(node, text) {
+                    push(call, &mut queue);
                 }
                 continue;
             }

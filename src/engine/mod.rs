@@ -2,8 +2,10 @@
 //! findings. It holds the compiled rules and automata (shared, read-only) and
 //! is driven per thread with a [`Worker`] that owns the parsers.
 
+pub mod combined;
 pub mod flow;
 pub mod prefilter;
+pub mod profile;
 pub mod project;
 pub mod props;
 pub mod resolve;
@@ -21,6 +23,7 @@ use crate::lang::Language;
 use crate::rules::{Constraint, Matcher, Pattern, Rule, RuleSet, Target};
 use crate::source::Source;
 pub use prefilter::{MatcherRef, Prefilter};
+use profile::Charge;
 pub use project::{Knowledge, Wanted};
 pub use props::Properties;
 use resolve::{entropy, is_placeholder, FileContext, Origin, Value, ValueKind};
@@ -37,6 +40,13 @@ pub struct EngineOptions {
     pub no_prefilter: bool,
     /// Extra globs that mark test code (besides the built-in conventions).
     pub test_globs: Vec<String>,
+    /// Per-rule timings (`CIPHERLINT_PROFILE`), shared by every engine of a scan.
+    pub profile: Option<std::sync::Arc<profile::Profile>>,
+    /// Walk each parsed file once with a per-language combined query instead
+    /// of once per hit matcher (see `combined.rs`); same findings, and worth
+    /// its compile time from a few dozen files on. `None`: the scan decides
+    /// by the number of files (`scan::COMBINE_FROM`).
+    pub combine_queries: Option<bool>,
 }
 
 impl Default for EngineOptions {
@@ -47,6 +57,8 @@ impl Default for EngineOptions {
             parse_timeout: Duration::from_secs(10),
             no_prefilter: false,
             test_globs: Vec::new(),
+            profile: None,
+            combine_queries: None,
         }
     }
 }
@@ -58,6 +70,7 @@ pub struct Engine<'r> {
     opts: EngineOptions,
     test_path: Regex,
     extra_test: Option<globset::GlobSet>,
+    bank: combined::QueryBank,
 }
 
 /// Per-thread state: one parser per language, reused across files.
@@ -110,6 +123,13 @@ impl<'r> Engine<'r> {
             )
             .unwrap(),
             extra_test,
+            bank: combined::QueryBank::default(),
+        }
+    }
+
+    fn timed(&self, what: Charge, since: Instant) {
+        if let Some(p) = &self.opts.profile {
+            p.charge(what, since);
         }
     }
 
@@ -119,6 +139,15 @@ impl<'r> Engine<'r> {
 
     /// Scans one source.
     pub fn scan(&self, src: &Source, worker: &mut Worker) -> FileOutcome {
+        let t = Instant::now();
+        let out = self.scan_timed(src, worker);
+        if let Some(p) = &self.opts.profile {
+            p.file_done(&src.rel, t);
+        }
+        out
+    }
+
+    fn scan_timed(&self, src: &Source, worker: &mut Worker) -> FileOutcome {
         let mut out = FileOutcome::default();
         let hits = if self.opts.no_prefilter {
             self.prefilter.all(src.lang, &src.text)
@@ -135,6 +164,9 @@ impl<'r> Engine<'r> {
             if rule.skip_in_tests && test_file && !self.opts.include_tests {
                 continue;
             }
+            if let Some(p) = &self.opts.profile {
+                p.file_hit(mref.rule);
+            }
             let matcher = &rule.matchers[mref.matcher];
             match &matcher.pattern {
                 Pattern::Regex(re) => self.run_regex(src, rule, matcher, re, test_file, &mut out),
@@ -148,22 +180,30 @@ impl<'r> Engine<'r> {
         if let Some(lang) = lang {
             // Parse once, run every query, and build the resolver's index of
             // the file only if some query matched.
-            match self.parse(src, lang, worker) {
+            let t = Instant::now();
+            let parsed = self.parse(src, lang, worker);
+            self.timed(Charge::Parse, t);
+            match parsed {
                 Some(tree) => {
                     out.parsed = true;
-                    let mut matched = Vec::new();
-                    for mref in &syntax_hits {
-                        let matcher = &self.rules.rules[mref.rule].matchers[mref.matcher];
-                        for caps in self.run_query(src, &tree, matcher, worker) {
-                            matched.push((*mref, caps));
-                        }
+                    if let Some(p) = &self.opts.profile {
+                        p.parsed(src.text.len());
                     }
+                    let matched = self.run_queries(src, &tree, lang, &syntax_hits, worker);
                     if !matched.is_empty() {
+                        let t = Instant::now();
                         let cx = FileContext::new(lang, tree.root_node(), &src.text, self.known);
+                        self.timed(Charge::Index, t);
                         for (mref, caps) in matched {
                             let rule = &self.rules.rules[mref.rule];
                             let matcher = &rule.matchers[mref.matcher];
-                            if let Some(hit) = self.evaluate(src, Some(&cx), rule, matcher, &caps, test_file) {
+                            let t = Instant::now();
+                            let hit = self.evaluate(src, Some(&cx), rule, matcher, &caps, test_file);
+                            self.timed(Charge::Eval(mref.rule), t);
+                            if let Some(p) = &self.opts.profile {
+                                p.matched(mref.rule, 1);
+                            }
+                            if let Some(hit) = hit {
                                 out.push(rule, hit);
                             }
                         }
@@ -217,6 +257,62 @@ impl<'r> Engine<'r> {
         tree
     }
 
+    /// The captures of every match of the hit matchers' queries (before
+    /// constraints), grouped by matcher in `hits` order.
+    fn run_queries<'t>(
+        &self,
+        src: &Source,
+        tree: &'t Tree,
+        lang: Language,
+        hits: &[MatcherRef],
+        worker: &mut Worker,
+    ) -> Vec<(MatcherRef, Vec<Cap<'t>>)> {
+        let combined = (self.opts.combine_queries == Some(true) && hits.len() > 1)
+            .then(|| self.bank.get(self.rules, lang))
+            .flatten();
+        let Some(combined) = combined else {
+            let mut matched = Vec::new();
+            for mref in hits {
+                let matcher = &self.rules.rules[mref.rule].matchers[mref.matcher];
+                let t = Instant::now();
+                for caps in self.run_query(src, tree, matcher, worker) {
+                    matched.push((*mref, caps));
+                }
+                self.timed(Charge::Query(mref.rule), t);
+            }
+            return matched;
+        };
+        let t = Instant::now();
+        let mut per: Vec<Vec<Vec<Cap<'t>>>> = vec![Vec::new(); hits.len()];
+        let cursor = worker.cursor.get_or_insert_with(QueryCursor::new);
+        // Every matcher's in-progress matches share one cursor here.
+        cursor.set_match_limit(4096 * 8);
+        let deadline = Instant::now() + self.opts.parse_timeout;
+        let mut progress = |_: &tree_sitter::QueryCursorState| Instant::now() > deadline;
+        let qopts = tree_sitter::QueryCursorOptions::new().progress_callback(&mut progress);
+        let mut matches = cursor.matches_with_options(&combined.query, tree.root_node(), src.text.as_bytes(), qopts);
+        while let Some(m) = matches.next() {
+            let owner = combined.owner[m.pattern_index];
+            let Ok(slot) = hits.binary_search(&owner) else { continue };
+            let matcher = &self.rules.rules[owner.rule].matchers[owner.matcher];
+            if per[slot].len() > 10_000 {
+                continue;
+            }
+            let remap = combined.remap(owner);
+            if let Some(caps) = collect_caps(matcher, m.captures, |i| remap[i]) {
+                per[slot].push(caps);
+            }
+        }
+        if let Some(p) = &self.opts.profile {
+            // One walk serves every hit matcher: charge it to them in equal parts.
+            let share = t.elapsed() / hits.len() as u32;
+            for h in hits {
+                p.charge_duration(Charge::Query(h.rule), share);
+            }
+        }
+        hits.iter().zip(per).flat_map(|(h, caps)| caps.into_iter().map(move |c| (*h, c))).collect()
+    }
+
     /// The captures of every match of a matcher's query (before constraints).
     fn run_query<'t>(&self, src: &Source, tree: &'t Tree, matcher: &Matcher, worker: &mut Worker) -> Vec<Vec<Cap<'t>>> {
         let Pattern::Query(lazy) = &matcher.pattern else { return Vec::new() };
@@ -230,17 +326,9 @@ impl<'r> Engine<'r> {
         let mut matches = cursor.matches_with_options(query, tree.root_node(), text, qopts);
         let mut found: Vec<Vec<Cap<'t>>> = Vec::new();
         while let Some(m) = matches.next() {
-            let mut caps = vec![None; matcher.capture_names.len()];
-            for c in m.captures {
-                let slot = &mut caps[remap[c.index as usize]];
-                if slot.is_none() {
-                    *slot = Some(Cap { start: c.node.start_byte(), end: c.node.end_byte(), node: Some(c.node) });
-                }
+            if let Some(caps) = collect_caps(matcher, m.captures, |i| Some(remap[i])) {
+                found.push(caps);
             }
-            if caps[matcher.focus].is_none() {
-                continue;
-            }
-            found.push(caps.into_iter().map(|c| c.unwrap_or(Cap { start: 0, end: 0, node: None })).collect());
             if found.len() > 10_000 {
                 break;
             }
@@ -442,6 +530,24 @@ impl FileOutcome {
         }
         self.assets.extend(asset);
     }
+}
+
+/// A match's captures in the matcher's slots (the first node per name);
+/// `None` when the focus capture is missing.
+fn collect_caps<'t>(
+    matcher: &Matcher,
+    captures: &[tree_sitter::QueryCapture<'t>],
+    slot_of: impl Fn(usize) -> Option<usize>,
+) -> Option<Vec<Cap<'t>>> {
+    let mut caps = vec![None; matcher.capture_names.len()];
+    for c in captures {
+        let Some(slot) = slot_of(c.index as usize).and_then(|s| caps.get_mut(s)) else { continue };
+        if slot.is_none() {
+            *slot = Some(Cap { start: c.node.start_byte(), end: c.node.end_byte(), node: Some(c.node) });
+        }
+    }
+    caps[matcher.focus]?;
+    Some(caps.into_iter().map(|c| c.unwrap_or(Cap { start: 0, end: 0, node: None })).collect())
 }
 
 fn redact_all(s: &str, secrets: &[String]) -> String {

@@ -16,20 +16,45 @@ pub struct MatcherRef {
     pub matcher: usize,
 }
 
+/// A literal as the automata see it: lower-cased unless exact.
+#[derive(Clone, PartialEq, Eq)]
+struct Literal {
+    text: String,
+    exact: bool,
+}
+
+impl Literal {
+    fn occurs_in(&self, text: &str, lower: &str) -> bool {
+        if self.exact {
+            text.contains(self.text.as_str())
+        } else {
+            lower.contains(self.text.as_str())
+        }
+    }
+}
+
 struct Group {
-    ac: Option<AhoCorasick>,
-    /// For each matcher of the group: its primary and `also` pattern ids.
+    /// ASCII-case-insensitive and exact-case automata; each maps its own
+    /// pattern ids to indices into `literals`.
+    automata: Vec<(AhoCorasick, Vec<usize>)>,
+    /// For each matcher of the group: its primary and `also` literal ids.
     matchers: Vec<(MatcherRef, Vec<usize>, Vec<usize>)>,
-    patterns: usize,
-    /// The automaton's patterns, lower-cased.
-    literals: Vec<String>,
+    literals: Vec<Literal>,
+}
+
+struct Spec {
+    mref: MatcherRef,
+    target: Target,
+    /// (literal, exact case)
+    primary: Vec<(String, bool)>,
+    also: Vec<String>,
 }
 
 /// One automaton per language, built the first time a file of that language
 /// is seen (a pre-commit run touches one or two languages).
 pub struct Prefilter {
     /// Every matcher's target and literals, in rule order.
-    specs: Vec<(MatcherRef, Target, Vec<String>, Vec<String>)>,
+    specs: Vec<Spec>,
     /// Indexed by `Language as usize`; the last slot is for files without a
     /// known language.
     groups: Vec<OnceLock<Group>>,
@@ -40,12 +65,17 @@ impl Prefilter {
         let mut specs = Vec::new();
         for (ri, rule) in rules.rules.iter().enumerate() {
             for (mi, m) in rule.matchers.iter().enumerate() {
-                specs.push((
-                    MatcherRef { rule: ri, matcher: mi },
-                    m.target,
-                    m.prefilter.clone(),
-                    m.prefilter_also.clone(),
-                ));
+                specs.push(Spec {
+                    mref: MatcherRef { rule: ri, matcher: mi },
+                    target: m.target,
+                    primary: m
+                        .prefilter
+                        .iter()
+                        .map(|l| (l.clone(), false))
+                        .chain(m.prefilter_exact.iter().map(|l| (l.clone(), true)))
+                        .collect(),
+                    also: m.prefilter_also.clone(),
+                });
             }
         }
         Prefilter { specs, groups: (0..=Language::ALL.len()).map(|_| OnceLock::new()).collect() }
@@ -57,9 +87,9 @@ impl Prefilter {
     }
 
     fn build(&self, key: Option<Language>) -> Group {
-        let mut literals: Vec<String> = Vec::new();
-        let id_of = |lit: &str, literals: &mut Vec<String>| -> usize {
-            let lit = lit.to_ascii_lowercase();
+        let mut literals: Vec<Literal> = Vec::new();
+        let mut id_of = |text: &str, exact: bool| -> usize {
+            let lit = Literal { text: if exact { text.to_string() } else { text.to_ascii_lowercase() }, exact };
             match literals.iter().position(|l| *l == lit) {
                 Some(i) => i,
                 None => {
@@ -69,41 +99,51 @@ impl Prefilter {
             }
         };
         let mut matchers = Vec::new();
-        for (mref, target, primary, also) in &self.specs {
-            let applies = match target {
+        for spec in &self.specs {
+            let applies = match spec.target {
                 Target::Any => true,
-                Target::Lang(l) => Some(*l) == key,
+                Target::Lang(l) => Some(l) == key,
             };
             if !applies {
                 continue;
             }
-            let primary = primary.iter().map(|l| id_of(l, &mut literals)).collect();
-            let also = also.iter().map(|l| id_of(l, &mut literals)).collect();
-            matchers.push((*mref, primary, also));
+            let primary = spec.primary.iter().map(|(l, exact)| id_of(l, *exact)).collect();
+            let also = spec.also.iter().map(|l| id_of(l, false)).collect();
+            matchers.push((spec.mref, primary, also));
         }
-        let ac = (!literals.is_empty()).then(|| {
-            AhoCorasickBuilder::new()
-                .ascii_case_insensitive(true)
+        let mut automata = Vec::new();
+        for exact in [false, true] {
+            let ids: Vec<usize> = (0..literals.len()).filter(|&i| literals[i].exact == exact).collect();
+            if ids.is_empty() {
+                continue;
+            }
+            let ac = AhoCorasickBuilder::new()
+                .ascii_case_insensitive(!exact)
                 .match_kind(MatchKind::Standard)
-                .build(&literals)
-                .expect("literal automaton")
-        });
-        Group { ac, matchers, patterns: literals.len(), literals }
+                .build(ids.iter().map(|&i| &literals[i].text))
+                .expect("literal automaton");
+            automata.push((ac, ids));
+        }
+        Group { automata, matchers, literals }
     }
 
     /// The matchers whose literals occur in `text`, in rule order.
     pub fn hits(&self, lang: Option<Language>, text: &str) -> Vec<MatcherRef> {
         let group = self.group(lang);
-        let Some(ac) = &group.ac else { return Vec::new() };
-        let mut seen = vec![false; group.patterns];
-        let mut remaining = group.patterns;
-        for m in ac.find_overlapping_iter(text) {
-            let id = m.pattern().as_usize();
-            if !seen[id] {
-                seen[id] = true;
-                remaining -= 1;
-                if remaining == 0 {
-                    break;
+        if group.automata.is_empty() {
+            return Vec::new();
+        }
+        let mut seen = vec![false; group.literals.len()];
+        for (ac, ids) in &group.automata {
+            let mut remaining = ids.len();
+            for m in ac.find_overlapping_iter(text) {
+                let id = ids[m.pattern().as_usize()];
+                if !seen[id] {
+                    seen[id] = true;
+                    remaining -= 1;
+                    if remaining == 0 {
+                        break;
+                    }
                 }
             }
         }
@@ -124,11 +164,10 @@ impl Prefilter {
     pub fn all(&self, lang: Option<Language>, text: &str) -> Vec<MatcherRef> {
         let group = self.group(lang);
         let lower = text.to_ascii_lowercase();
-        let literals = &group.literals;
         group
             .matchers
             .iter()
-            .filter(|(_, _, also)| also.is_empty() || also.iter().any(|&i| lower.contains(literals[i].as_str())))
+            .filter(|(_, _, also)| also.is_empty() || also.iter().any(|&i| group.literals[i].occurs_in(text, &lower)))
             .map(|(r, _, _)| *r)
             .collect()
     }

@@ -76,6 +76,10 @@ struct Function<'t> {
     name: String,
     node: Node<'t>,
     params: Vec<String>,
+    /// `node`'s byte range, kept as numbers: asking tree-sitter for them is
+    /// a call into C, and enclosing-function lookups compare many.
+    start: usize,
+    end: usize,
 }
 
 /// Everything the resolver knows about one parsed file.
@@ -91,6 +95,12 @@ pub struct FileContext<'t> {
     calls: Vec<Node<'t>>,
     /// Calls by the last segment of their callee (`f` for `a.b.f(..)`).
     calls_by_name: HashMap<String, Vec<Node<'t>>>,
+    /// Bindings by name (indices into `bindings`): resolution looks names up
+    /// thousands of times in a large file.
+    bindings_by_name: HashMap<String, Vec<usize>>,
+    /// Calls (indices into `calls`) by the plain name of each argument
+    /// (`key`, `&mut key`, `key[:]`): out-parameter lookups. Built on first use.
+    calls_by_arg: std::cell::OnceCell<HashMap<String, Vec<usize>>>,
     imports: HashMap<String, String>,
     known: &'t Knowledge,
     /// Symbols this file could not resolve by itself (for the cross-file pass).
@@ -153,13 +163,22 @@ impl<'t> FileContext<'t> {
             functions: Vec::new(),
             calls: Vec::new(),
             calls_by_name: HashMap::new(),
+            bindings_by_name: HashMap::new(),
+            calls_by_arg: std::cell::OnceCell::new(),
             imports: HashMap::new(),
             known,
             misses: RefCell::new(Vec::new()),
             steps: std::cell::Cell::new(0),
         };
         cx.index(root);
+        for (i, b) in cx.bindings.iter().enumerate() {
+            cx.bindings_by_name.entry(b.name.clone()).or_default().push(i);
+        }
         cx
+    }
+
+    fn bindings_named<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a Binding<'t>> + 'a {
+        self.bindings_by_name.get(name).into_iter().flatten().map(|&i| &self.bindings[i])
     }
 
     pub fn text_of(&self, node: Node<'_>) -> &'t str {
@@ -233,7 +252,8 @@ impl<'t> FileContext<'t> {
                 }
             }
         }
-        Some(Function { name, node, params })
+        let (start, end) = (node.start_byte(), node.end_byte());
+        Some(Function { name, node, params, start, end })
     }
 
     fn visit(&mut self, node: Node<'t>, func: Option<usize>) {
@@ -568,13 +588,17 @@ impl<'t> FileContext<'t> {
         self.enclosing_function(node).map(|f| f.name.clone())
     }
 
+    /// The innermost function containing `node`. Functions are recorded in
+    /// document order, so it is the last one starting at or before `node`
+    /// that also ends after it (the outer one of two with the same range).
     fn function_index(&self, node: Node<'_>) -> Option<usize> {
-        self.functions
-            .iter()
-            .enumerate()
-            .filter(|(_, f)| f.node.start_byte() <= node.start_byte() && node.end_byte() <= f.node.end_byte())
-            .min_by_key(|(_, f)| f.node.end_byte() - f.node.start_byte())
-            .map(|(i, _)| i)
+        let (start, end) = (node.start_byte(), node.end_byte());
+        let upto = self.functions.partition_point(|f| f.start <= start);
+        let i = (0..upto).rev().find(|&i| end <= self.functions[i].end)?;
+        let f = &self.functions[i];
+        let same =
+            (0..i).rev().take_while(|&j| self.functions[j].start == f.start && self.functions[j].end == f.end).last();
+        Some(same.unwrap_or(i))
     }
 
     /// Callee nodes of the calls enclosing `node` (innermost first).
@@ -1119,11 +1143,7 @@ impl<'t> FileContext<'t> {
     /// Values of a file-level constant, static or field named `name`.
     pub fn file_level_values(&self, name: &str) -> Vec<Value> {
         let mut out = Vec::new();
-        for b in self
-            .bindings
-            .iter()
-            .filter(|b| b.name == name && (b.func.is_none() || b.member || self.is_constructor(b.func)))
-        {
+        for b in self.bindings_named(name).filter(|b| b.func.is_none() || b.member || self.is_constructor(b.func)) {
             self.eval_into(b.value, 1, &mut out);
         }
         out
@@ -1162,8 +1182,7 @@ impl<'t> FileContext<'t> {
         let usable = |b: &Binding<'t>| b.name == name && !(b.value.start_byte() <= at && at < b.value.end_byte());
         if !member {
             let mut local: Vec<&Binding<'t>> = self
-                .bindings
-                .iter()
+                .bindings_named(name)
                 .filter(|b| usable(b) && b.func == func && func.is_some() && b.at < at && !b.member)
                 .collect();
             local.sort_by_key(|b| b.at);
@@ -1183,9 +1202,8 @@ impl<'t> FileContext<'t> {
                 // its initializer no longer says what it holds.
                 let last_def = local.last().map_or(0, |b| b.at);
                 let filled = self
-                    .calls_between(last_def, at)
-                    .iter()
-                    .any(|c| c.end_byte() <= at && self.passes_as_argument(*c, name));
+                    .calls_passing(name)
+                    .any(|c| c.start_byte() > last_def && c.start_byte() < at && c.end_byte() <= at);
                 if filled {
                     reaching.retain(|v| !self.is_buffer_literal(*v));
                 }
@@ -1204,25 +1222,33 @@ impl<'t> FileContext<'t> {
             }
         }
         // File-level constants, statics, fields and member assignments.
-        self.bindings
-            .iter()
+        self.bindings_named(name)
             .filter(|b| usable(b) && (b.func.is_none() || b.member || self.is_constructor(b.func)))
             .map(|b| b.value)
             .collect()
     }
 
-    /// Whether `call` passes `name` (or `&name`, `&mut name`, `name[:]`) as an argument.
-    pub fn passes_as_argument(&self, call: Node<'t>, name: &str) -> bool {
-        let Some(&(_, _, args_f)) = self.syntax.calls.iter().find(|c| c.0 == call.kind()) else { return false };
-        let Some(args) = call.child_by_field_name(args_f) else { return false };
-        let mut c = args.walk();
-        let found = args.named_children(&mut c).any(|a| {
-            let t = self.text_of(a).trim();
-            let t = t.trim_start_matches('&').trim_start_matches("mut ").trim();
-            let t = t.strip_suffix("[:]").unwrap_or(t);
-            t == name
+    /// The calls that pass `name` (or `&name`, `&mut name`, `name[:]`) as an argument.
+    fn calls_passing<'a>(&'a self, name: &str) -> impl Iterator<Item = Node<'t>> + 'a {
+        let index = self.calls_by_arg.get_or_init(|| {
+            let mut index: HashMap<String, Vec<usize>> = HashMap::new();
+            for (i, call) in self.calls.iter().enumerate() {
+                let Some(&(_, _, args_f)) = self.syntax.calls.iter().find(|c| c.0 == call.kind()) else { continue };
+                let Some(args) = call.child_by_field_name(args_f) else { continue };
+                let mut c = args.walk();
+                for a in args.named_children(&mut c) {
+                    let t = self.text_of(a).trim();
+                    let t = t.trim_start_matches('&').trim_start_matches("mut ").trim();
+                    let t = t.strip_suffix("[:]").unwrap_or(t);
+                    let ids = index.entry(t.to_string()).or_default();
+                    if ids.last() != Some(&i) {
+                        ids.push(i);
+                    }
+                }
+            }
+            index
         });
-        found
+        index.get(name).into_iter().flatten().map(|&i| self.calls[i])
     }
 
     /// An array literal or zero-buffer constructor (contents a later call may overwrite).
@@ -1242,20 +1268,13 @@ impl<'t> FileContext<'t> {
 
     /// Calls that start in `from..to` (the index is in document order, so
     /// this is two binary searches, not a scan of every call of the file).
-    fn calls_between(&self, from: usize, to: usize) -> &[Node<'t>] {
-        let lo = self.calls.partition_point(|c| c.start_byte() <= from);
-        let hi = self.calls.partition_point(|c| c.start_byte() < to);
-        &self.calls[lo..hi.max(lo)]
-    }
-
-    /// Calls in the same function as `use_node` that start before it.
-    pub fn calls_before(&self, use_node: Node<'t>) -> Vec<Node<'t>> {
-        let func = self.function_index(use_node);
-        let Some(f) = func.map(|i| self.functions[i].node) else { return Vec::new() };
-        self.calls_between(f.start_byte().saturating_sub(1), use_node.start_byte())
-            .iter()
-            .filter(|c| c.end_byte() <= use_node.start_byte())
-            .copied()
+    /// Calls in the same function as `use_node` that end before it and pass
+    /// `name` as an argument (out-parameters: `rand.Read(key)` fills `key`).
+    pub fn calls_filling(&self, use_node: Node<'t>, name: &str) -> Vec<Node<'t>> {
+        let Some(f) = self.function_index(use_node).map(|i| self.functions[i].node) else { return Vec::new() };
+        let at = use_node.start_byte();
+        self.calls_passing(name)
+            .filter(|c| c.start_byte() >= f.start_byte() && c.start_byte() < at && c.end_byte() <= at)
             .collect()
     }
 

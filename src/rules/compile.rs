@@ -46,6 +46,12 @@ pub struct LazyQuery {
 }
 
 impl LazyQuery {
+    /// The query's text (the engine also compiles it into a per-language
+    /// combined query).
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
     /// The query and, for each of its capture indices, the matcher's index
     /// for that capture name.
     pub fn get(&self, names: &[String]) -> Option<(&tree_sitter::Query, &[usize])> {
@@ -136,6 +142,8 @@ pub struct Matcher {
     pub target: Target,
     pub prefilter: Vec<String>,
     pub prefilter_also: Vec<String>,
+    /// Case-sensitive alternatives to `prefilter`.
+    pub prefilter_exact: Vec<String>,
     pub pattern: Pattern,
     pub capture_names: Vec<String>,
     pub focus: usize,
@@ -184,6 +192,25 @@ pub struct Constraint {
     pub entropy: Option<f64>,
     pub flows_from: Option<LazyRegex>,
     pub not_flows_through: Option<LazyRegex>,
+}
+
+impl Constraint {
+    /// A rank of how much checking this constraint costs.
+    fn cost(&self) -> u8 {
+        if self.flows_from.is_some() {
+            5
+        } else if self.resolve || self.literal || self.secret || self.compare.is_some() {
+            4
+        } else if self.inside.is_some() || self.not_inside.is_some() {
+            3
+        } else if self.context.is_some() || self.not_context.is_some() {
+            2
+        } else if self.qualified.is_some() {
+            1
+        } else {
+            0
+        }
+    }
 }
 
 /// Collects errors for one rule file.
@@ -450,7 +477,8 @@ fn compile_matcher(
     placeholders: &[String],
 ) -> Option<Matcher> {
     let errors_before = cx.errors.len();
-    if lm.prefilter.value.is_empty() || lm.prefilter.value.iter().any(|l| l.trim().len() < 2) {
+    let literals = || lm.prefilter.value.iter().chain(&lm.prefilter_exact);
+    if literals().next().is_none() || literals().any(|l| l.trim().len() < 2) {
         cx.at(
             lm.prefilter.referenced,
             "`prefilter` needs at least one literal of two or more characters",
@@ -547,10 +575,16 @@ fn compile_matcher(
     if cx.errors.len() > errors_before {
         return None;
     }
+    // All constraints must hold, so the cheap ones go first and most matches
+    // are rejected before any value resolution or flow search. Only the
+    // value-resolving ones depend on each other's order (each sees the values
+    // the previous one kept); the stable sort keeps that order.
+    constraints.sort_by_key(Constraint::cost);
     Some(Matcher {
         target,
         prefilter: lm.prefilter.value.clone(),
         prefilter_also: lm.prefilter_also.clone(),
+        prefilter_exact: lm.prefilter_exact.clone(),
         pattern,
         capture_names,
         focus,

@@ -46,6 +46,11 @@ pub struct LangMatch {
     /// A second group: one of these must occur too (flow rules: a source AND a sink).
     #[serde(default)]
     pub prefilter_also: Vec<String>,
+    /// More literals like `prefilter`'s, matched case-sensitively: API and
+    /// constant names (`Seal`, `EXPORT`) whose lower-case forms are ordinary
+    /// words or keywords (`seal`, `export`).
+    #[serde(default)]
+    pub prefilter_exact: Vec<String>,
     /// A tree-sitter query; exclusive with `regex`.
     #[serde(default)]
     pub query: Option<Spanned<String>>,
