@@ -92,6 +92,30 @@ pub struct FileOutcome {
     pub parsed: bool,
 }
 
+/// The resolver's index of a parsed file, built the first time a constraint
+/// or a finding needs it: most matches fail a plain text test first.
+struct LazyContext<'t> {
+    lang: Language,
+    root: Node<'t>,
+    text: &'t str,
+    known: &'t Knowledge,
+    profile: Option<&'t profile::Profile>,
+    cell: std::cell::OnceCell<FileContext<'t>>,
+}
+
+impl<'t> LazyContext<'t> {
+    fn get(&self) -> &FileContext<'t> {
+        self.cell.get_or_init(|| {
+            let t = Instant::now();
+            let cx = FileContext::new(self.lang, self.root, self.text, self.known);
+            if let Some(p) = self.profile {
+                p.charge(Charge::Index, t);
+            }
+            cx
+        })
+    }
+}
+
 /// A match's captures: byte ranges, with the node when the pattern is a query.
 #[derive(Clone, Copy)]
 struct Cap<'t> {
@@ -191,9 +215,14 @@ impl<'r> Engine<'r> {
                     }
                     let matched = self.run_queries(src, &tree, lang, &syntax_hits, worker);
                     if !matched.is_empty() {
-                        let t = Instant::now();
-                        let cx = FileContext::new(lang, tree.root_node(), &src.text, self.known);
-                        self.timed(Charge::Index, t);
+                        let cx = LazyContext {
+                            lang,
+                            root: tree.root_node(),
+                            text: &src.text,
+                            known: self.known,
+                            profile: self.opts.profile.as_deref(),
+                            cell: std::cell::OnceCell::new(),
+                        };
                         for (mref, caps) in matched {
                             let rule = &self.rules.rules[mref.rule];
                             let matcher = &rule.matchers[mref.matcher];
@@ -207,7 +236,9 @@ impl<'r> Engine<'r> {
                                 out.push(rule, hit);
                             }
                         }
-                        out.misses = cx.take_misses();
+                        if let Some(cx) = cx.cell.get() {
+                            out.misses = cx.take_misses();
+                        }
                     }
                 }
                 None => out.warnings.push(format!(
@@ -367,18 +398,18 @@ impl<'r> Engine<'r> {
 
     /// Applies the `where:` constraints to one match and builds the finding.
     #[allow(clippy::too_many_arguments)]
-    fn evaluate(
+    fn evaluate<'t>(
         &self,
         src: &Source,
-        cx: Option<&FileContext<'_>>,
+        cx: Option<&LazyContext<'t>>,
         rule: &Rule,
         matcher: &Matcher,
-        caps: &[Cap<'_>],
+        caps: &[Cap<'t>],
         test_file: bool,
     ) -> Option<(Finding, Option<Asset>)> {
         let focus = caps[matcher.focus];
-        let in_test = test_file || matches!((cx, focus.node), (Some(cx), Some(n)) if cx.in_test_code(n));
-        if in_test && rule.skip_in_tests && !self.opts.include_tests {
+        let skips_tests = rule.skip_in_tests && !self.opts.include_tests;
+        if test_file && skips_tests {
             return None;
         }
         let mut resolved: HashMap<usize, Vec<Value>> = HashMap::new();
@@ -400,6 +431,12 @@ impl<'r> Engine<'r> {
                 let kept: Vec<Value> = v.into_iter().filter(|val| value_passes(k, val)).collect();
                 resolved.insert(k.capture, kept);
             }
+        }
+        // Test code inside a file (Rust `#[cfg(test)]`): asked only now, as
+        // it needs the resolver's index, which most rejected matches never build.
+        let in_test = test_file || matches!((cx, focus.node), (Some(cx), Some(n)) if cx.get().in_test_code(n));
+        if in_test && skips_tests {
+            return None;
         }
         // Render the message with capture values, secrets redacted.
         let mut message = String::new();
@@ -429,7 +466,7 @@ impl<'r> Engine<'r> {
         let span = span_of(src, focus.start, focus.end);
         let line_range = src.lines.line_range(&src.text, span.start.line);
         let snippet = self.shown(&one_line(&src.text[line_range], 240), &secrets);
-        let scope = cx.and_then(|c| focus.node.and_then(|n| c.enclosing_function_name(n)));
+        let scope = cx.and_then(|c| focus.node.and_then(|n| c.get().enclosing_function_name(n)));
         let mut related = Vec::new();
         for (idx, values) in &resolved {
             let cap = caps[*idx];
@@ -588,9 +625,9 @@ fn span_of(src: &Source, start: usize, end: usize) -> Span {
     }
 }
 
-fn capture_values(src: &Source, cx: Option<&FileContext<'_>>, cap: Cap<'_>) -> Vec<Value> {
+fn capture_values<'t>(src: &Source, cx: Option<&LazyContext<'t>>, cap: Cap<'t>) -> Vec<Value> {
     match (cx, cap.node) {
-        (Some(cx), Some(node)) => cx.eval(node),
+        (Some(cx), Some(node)) => cx.get().eval(node),
         // A regex capture is its own literal value.
         _ => vec![Value {
             kind: ValueKind::Str,
@@ -635,7 +672,7 @@ fn value_passes(k: &Constraint, v: &Value) -> bool {
 
 fn check<'t>(
     src: &Source,
-    cx: Option<&FileContext<'t>>,
+    cx: Option<&LazyContext<'t>>,
     k: &Constraint,
     cap: Cap<'t>,
     values: Option<&[Value]>,
@@ -699,7 +736,7 @@ fn check<'t>(
     let node = cap.node;
     if let Some(re) = &k.qualified {
         let q = match (cx, node) {
-            (Some(cx), Some(n)) => cx.qualified(n),
+            (Some(cx), Some(n)) => cx.get().qualified(n),
             _ => text.to_string(),
         };
         if !re.is_match(&q) {
@@ -708,7 +745,10 @@ fn check<'t>(
     }
     if k.inside.is_some() || k.not_inside.is_some() {
         let callees: Vec<String> = match (cx, node) {
-            (Some(cx), Some(n)) => cx.enclosing_callees(n).into_iter().map(|c| cx.callee_text(c)).collect(),
+            (Some(cx), Some(n)) => {
+                let cx = cx.get();
+                cx.enclosing_callees(n).into_iter().map(|c| cx.callee_text(c)).collect()
+            }
             _ => Vec::new(),
         };
         if let Some(re) = &k.inside {
@@ -725,7 +765,7 @@ fn check<'t>(
     if let Some(source) = &k.flows_from {
         let chain = match (cx, node) {
             (Some(cx), Some(n)) => match source.get() {
-                Some(source) => cx.provenance(n, source, k.not_flows_through.as_ref().and_then(|c| c.get())),
+                Some(source) => cx.get().provenance(n, source, k.not_flows_through.as_ref().and_then(|c| c.get())),
                 None => None,
             },
             _ => None,
@@ -744,7 +784,7 @@ fn check<'t>(
             ctx.push('\n');
         }
         if let (Some(cx), Some(n)) = (cx, node) {
-            if let Some(f) = cx.enclosing_function_name(n) {
+            if let Some(f) = cx.get().enclosing_function_name(n) {
                 ctx.push_str(&f);
             }
         }
