@@ -71,7 +71,32 @@ pub struct Engine<'r> {
     test_path: Regex,
     extra_test: Option<globset::GlobSet>,
     bank: combined::QueryBank,
+    /// Held while a large file is parsed and matched: a syntax tree and its
+    /// index take up to ~80 times the source's size, so two multi-megabyte
+    /// files at once would double the peak memory of a whole scan.
+    large_file: std::sync::Mutex<()>,
 }
+
+/// Hands memory freed by a large file's syntax tree back to the system.
+/// glibc keeps freed heap memory in each thread's arena, so without this a
+/// scan's resident size only ever grows to the sum of every worker's
+/// largest file (measured: 457 MB instead of 280 MB on 17,000 Rust files).
+fn return_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        extern "C" {
+            fn malloc_trim(pad: usize) -> std::os::raw::c_int;
+        }
+        // SAFETY: malloc_trim only releases free pages; it is thread-safe
+        // and has no preconditions.
+        unsafe {
+            malloc_trim(0);
+        }
+    }
+}
+
+/// Files above this size are parsed one at a time (see `Engine::large_file`).
+const LARGE_FILE: usize = 512 << 10;
 
 /// Per-thread state: one parser per language, reused across files.
 #[derive(Default)]
@@ -148,6 +173,7 @@ impl<'r> Engine<'r> {
             .unwrap(),
             extra_test,
             bank: combined::QueryBank::default(),
+            large_file: std::sync::Mutex::new(()),
         }
     }
 
@@ -167,6 +193,9 @@ impl<'r> Engine<'r> {
         let out = self.scan_timed(src, worker);
         if let Some(p) = &self.opts.profile {
             p.file_done(&src.rel, t);
+        }
+        if src.text.len() > LARGE_FILE {
+            return_freed_memory();
         }
         out
     }
@@ -202,6 +231,7 @@ impl<'r> Engine<'r> {
             Target::Any => None,
         });
         if let Some(lang) = lang {
+            let _one_large_file = self.large_file_turn(src);
             // Parse once, run every query, and build the resolver's index of
             // the file only if some query matched.
             let t = Instant::now();
@@ -263,11 +293,17 @@ impl<'r> Engine<'r> {
         if !wanted.iter().any(|w| w.mentioned_in(lang, &src.text)) {
             return None;
         }
+        let _one_large_file = self.large_file_turn(src);
         let tree = self.parse(src, lang, worker)?;
         let cx = FileContext::new(lang, tree.root_node(), &src.text, self.known);
         let mut k = Knowledge::default();
         k.learn(src, &cx, wanted);
         Some(k)
+    }
+
+    /// Waits for the large-file turn if `src` is large.
+    fn large_file_turn(&self, src: &Source) -> Option<std::sync::MutexGuard<'_, ()>> {
+        (src.text.len() > LARGE_FILE).then(|| self.large_file.lock().unwrap_or_else(|e| e.into_inner()))
     }
 
     fn parse(&self, src: &Source, lang: Language, worker: &mut Worker) -> Option<Tree> {
