@@ -57,6 +57,10 @@ fn same_code_allowed_by_one_profile_and_violating_another() {
     assert!(has(&f, "policy-cnsa-2.0-cipher", "seal.js", 4), "{f:#?}");
     assert!(has(&f, "policy-cnsa-2.0-rsa", "seal.js", 9), "{f:#?}");
     assert!(has(&f, "policy-cnsa-2.0-cipher", "seal.c", 4), "{f:#?}");
+    // Java sizes its generators in a later call (`kpg.initialize(MODULUS_BITS)`).
+    let java = |rule: &str, line: u64| f.iter().find(|x| x.0 == rule && x.1.ends_with("Keys.java") && x.2 == line);
+    assert!(java("policy-cnsa-2.0-rsa", 10).is_some_and(|x| x.3.contains("RSA-2048")), "{f:#?}");
+    assert!(java("policy-cnsa-2.0-cipher", 16).is_some_and(|x| x.3.contains("AES-128")), "{f:#?}");
     let msg = &f.iter().find(|x| x.0 == "policy-cnsa-2.0-cipher").unwrap().3;
     assert!(msg.contains("NSA CNSA 2.0") && msg.contains("disallowed") && msg.contains("AES-256"), "{msg}");
     let weak = v["findings"].as_array().unwrap().iter().find(|x| x["rule_id"] == "policy-cnsa-2.0-rsa").unwrap();
@@ -84,6 +88,30 @@ fn same_code_allowed_by_one_profile_and_violating_another() {
     let v = json(&["scan", tree, "--format", "json", "--policy", "cnsa-2.0,nist-sp800-131a"]);
     let pq = &v["pq_readiness"];
     assert!(pq["quantum_vulnerable"].as_u64().unwrap() >= 3, "{pq}");
+}
+
+#[test]
+fn java_generator_sized_by_a_later_call_is_judged_by_its_size() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("Legacy.java"),
+        "class Legacy {\n  KeyPair k() throws Exception {\n    KeyPairGenerator g = KeyPairGenerator.getInstance(\"RSA\");\n    g.initialize(1024);\n    return g.generateKeyPair();\n  }\n}\n",
+    )
+    .unwrap();
+    let dir = dir.path().to_str().unwrap();
+    let v = json(&["scan", dir, "--format", "json", "--policy", "nist-sp800-131a", "--as-of", "2026-01-01"]);
+    let f = findings(&v, "policy-");
+    assert!(f.iter().any(|x| x.0 == "policy-nist-sp800-131a-rsa" && x.2 == 3 && x.3.contains("RSA-1024")), "{f:#?}");
+    let v = json(&["scan", dir, "--format", "cbom"]);
+    let sizes: Vec<String> = v["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| {
+            c["cryptoProperties"]["algorithmProperties"]["parameterSetIdentifier"].as_str().map(String::from)
+        })
+        .collect();
+    assert!(sizes.iter().any(|s| s == "1024"), "{v:#}");
 }
 
 #[test]
