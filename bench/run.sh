@@ -29,7 +29,7 @@ find "$corpus" -type f -print0 | xargs -0 cat > /dev/null
 
 rg_cmd="rg --no-ignore --hidden -c -f $keywords $corpus > /dev/null || true"
 cl_cmd="$bin scan $corpus --no-ignore --format sarif --output $out/all.sarif --fail-on none --quiet"
-hyperfine --warmup 1 --runs 3 --export-markdown "$out/main.md" \
+hyperfine --warmup 1 --runs 2 --export-markdown "$out/main.md" \
   -n "rg (30 keyword regexes)" "$rg_cmd" \
   -n "cipherlint (all packs, SARIF)" "$cl_cmd"
 
@@ -42,7 +42,21 @@ args=()
 for j in $threads; do
   args+=(-n "-j $j" "$bin scan $corpus --no-ignore -j $j --format sarif --output $out/j$j.sarif --fail-on none --quiet")
 done
-hyperfine --warmup 0 --runs 2 --export-markdown "$out/threads.md" "${args[@]}"
+hyperfine --warmup 0 --runs 1 --export-markdown "$out/threads.md" "${args[@]}"
+
+# Pre-commit: `--staged` on a 10-file commit (process start included), in a
+# scratch repository holding ten source files of the corpus, one per kind.
+repo=$out/staged
+mkdir -p "$repo"
+git -C "$repo" init -q
+for ext in py go java js ts c cpp rs cs py; do
+  f=$(find "$corpus" -type f -name "*.$ext" -size +2k -size -40k | sort | head -n 40 | tail -n 1)
+  [ -n "$f" ] && cp "$f" "$repo/$(basename "$f" ".$ext")_$RANDOM.$ext"
+done
+git -C "$repo" add -A
+staged_files=$(git -C "$repo" diff --cached --name-only | wc -l)
+hyperfine --warmup 3 --runs 20 --export-markdown "$out/staged.md" \
+  -n "scan --staged ($staged_files files)" "cd $repo && $bin scan --staged --fail-on none --quiet"
 
 # Linearity: time and peak RSS on 1/8, 1/4, 1/2 and all of the files (shard 1 of N).
 {
@@ -81,6 +95,10 @@ if command -v ast-grep >/dev/null 2>&1; then optional="$optional ast-grep"; fi
   echo "## Threads"
   echo
   cat "$out/threads.md"
+  echo
+  echo "## Pre-commit (--staged)"
+  echo
+  cat "$out/staged.md"
   echo
   echo "## Linearity (shards of the file list)"
   echo
