@@ -40,7 +40,7 @@ threads="1 2"
 [ "$(nproc)" -ge 16 ] && threads="1 2 4 8 16"
 args=()
 for j in $threads; do
-  args+=(-n "-j $j" "$bin scan $corpus --no-ignore -j $j --format sarif --output $out/j$j.sarif --fail-on none --quiet")
+  args+=(-n "threads: $j" "$bin scan $corpus --no-ignore -j $j --format sarif --output $out/j$j.sarif --fail-on none --quiet")
 done
 hyperfine --warmup 0 --runs 1 --export-markdown "$out/threads.md" "${args[@]}"
 
