@@ -27,9 +27,13 @@ bytes=$(find "$corpus" -type f -not -path '*/.work/*' -printf '%s\n' | awk '{s+=
 # Warm the page cache so every tool reads from memory.
 find "$corpus" -type f -print0 | xargs -0 cat > /dev/null
 
+# BENCH_SECTIONS picks what to run (default: all of them).
+sections=${BENCH_SECTIONS:-main threads staged scaling}
+want() { case " $sections " in *" $1 "*) return 0 ;; *) echo "(not run)" > "$out/$1.md"; return 1 ;; esac; }
+
 rg_cmd="rg --no-ignore --hidden -c -f $keywords $corpus > /dev/null || true"
 cl_cmd="$bin scan $corpus --no-ignore --format sarif --output $out/all.sarif --fail-on none --quiet"
-hyperfine --warmup 1 --runs 2 --export-markdown "$out/main.md" \
+want main && hyperfine --warmup 1 --runs 2 --export-markdown "$out/main.md" \
   -n "rg (30 keyword regexes)" "$rg_cmd" \
   -n "cipherlint (all packs, SARIF)" "$cl_cmd"
 
@@ -42,24 +46,26 @@ args=()
 for j in $threads; do
   args+=(-n "threads: $j" "$bin scan $corpus --no-ignore -j $j --format sarif --output $out/j$j.sarif --fail-on none --quiet")
 done
-hyperfine --warmup 0 --runs 1 --export-markdown "$out/threads.md" "${args[@]}"
+want threads && hyperfine --warmup 0 --runs 1 --export-markdown "$out/threads.md" "${args[@]}"
 
 # Pre-commit: `--staged` on a 10-file commit (process start included), in a
 # scratch repository holding ten source files of the corpus, one per kind.
-repo=$out/staged
+repo=$out/staged-repo
+if want staged; then
 mkdir -p "$repo"
 git -C "$repo" init -q
 for ext in py go java js ts c cpp rs cs py; do
-  f=$(find "$corpus" -type f -name "*.$ext" -size +2k -size -40k | sort | head -n 40 | tail -n 1)
+  f=$(find "$corpus" -type f -name "*.$ext" -size +2k -size -40k | sort | awk 'NR == 40')
   [ -n "$f" ] && cp "$f" "$repo/$(basename "$f" ".$ext")_$RANDOM.$ext"
 done
 git -C "$repo" add -A
 staged_files=$(git -C "$repo" diff --cached --name-only | wc -l)
 hyperfine --warmup 3 --runs 20 --export-markdown "$out/staged.md" \
   -n "scan --staged ($staged_files files)" "cd $repo && $bin scan --staged --fail-on none --quiet"
+fi
 
 # Linearity: time and peak RSS on 1/8, 1/4, 1/2 and all of the files (shard 1 of N).
-{
+want scaling && {
   echo "| share | wall s | peak RSS MB |"
   echo "|---|---:|---:|"
   for n in 8 4 2 1; do
@@ -70,10 +76,6 @@ hyperfine --warmup 3 --runs 20 --export-markdown "$out/staged.md" \
     echo "| 1/$n | $wall | $((rss / 1024)) |"
   done
 } > "$out/scaling.md"
-
-# Parse work actually done: the prefilter's effect.
-$bin scan "$corpus" --no-ignore --format json --fail-on none --quiet 2>/dev/null \
-  | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["summary"])' > "$out/summary.txt" || true
 
 optional=""
 if command -v semgrep >/dev/null 2>&1; then optional="$optional semgrep"; fi
