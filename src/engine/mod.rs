@@ -187,10 +187,10 @@ impl<'r> Engine<'r> {
         self.test_path.is_match(rel) || self.extra_test.as_ref().is_some_and(|g| g.is_match(rel))
     }
 
-    /// Scans one source.
+    /// Scans one source (with the profile and memory bookkeeping around it).
     pub fn scan(&self, src: &Source, worker: &mut Worker) -> FileOutcome {
         let t = Instant::now();
-        let out = self.scan_timed(src, worker);
+        let out = self.match_source(src, worker);
         if let Some(p) = &self.opts.profile {
             p.file_done(&src.rel, t);
         }
@@ -200,7 +200,8 @@ impl<'r> Engine<'r> {
         out
     }
 
-    fn scan_timed(&self, src: &Source, worker: &mut Worker) -> FileOutcome {
+    /// Prefilter, parse, match and constrain one source.
+    fn match_source(&self, src: &Source, worker: &mut Worker) -> FileOutcome {
         let mut out = FileOutcome::default();
         let hits = if self.opts.no_prefilter {
             self.prefilter.all(src.lang, &src.text)
