@@ -268,7 +268,10 @@ impl<'r> Engine<'r> {
                             }
                         }
                         if let Some(cx) = cx.cell.get() {
+                            // Kept until the whole scan is over: once per symbol.
                             out.misses = cx.take_misses();
+                            out.misses.sort();
+                            out.misses.dedup();
                         }
                     }
                 }
