@@ -206,7 +206,15 @@ impl<'r> Engine<'r> {
         let hits = if self.opts.no_prefilter {
             self.prefilter.all(src.lang, &src.text)
         } else {
-            self.prefilter.hits(src.lang, &src.text)
+            let mut hits = self.prefilter.hits(src.lang, &src.text);
+            // Second stage: the file-level conditions implied by each hit
+            // matcher's `where:` regexes (rules/necessary.rs), which a mere
+            // literal cannot express (`key[:5]`, not just `key`).
+            hits.retain(|m| {
+                let matcher = &self.rules.rules[m.rule].matchers[m.matcher];
+                matcher.requires.iter().all(|r| r.is_match(&src.text))
+            });
+            hits
         };
         if hits.is_empty() {
             return out;

@@ -148,6 +148,9 @@ pub struct Matcher {
     pub capture_names: Vec<String>,
     pub focus: usize,
     pub constraints: Vec<Constraint>,
+    /// Regexes the whole file must match for this matcher to be worth
+    /// parsing for, derived from `constraints` (see `necessary.rs`).
+    pub requires: Vec<LazyRegex>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -580,6 +583,11 @@ fn compile_matcher(
     // value-resolving ones depend on each other's order (each sees the values
     // the previous one kept); the stable sort keeps that order.
     constraints.sort_by_key(Constraint::cost);
+    let requires = match &pattern {
+        Pattern::Query(_) => file_conditions(&constraints),
+        // A regex matcher scans the raw text anyway.
+        Pattern::Regex(_) => Vec::new(),
+    };
     Some(Matcher {
         target,
         prefilter: lm.prefilter.value.clone(),
@@ -589,7 +597,24 @@ fn compile_matcher(
         capture_names,
         focus,
         constraints,
+        requires,
     })
+}
+
+/// The file-level conditions implied by entries that every match must pass
+/// on its capture's own text: not `optional` (an absent capture skips those)
+/// and not on resolved values (which may come from elsewhere).
+fn file_conditions(constraints: &[Constraint]) -> Vec<LazyRegex> {
+    let mut out: Vec<LazyRegex> = Vec::new();
+    for k in constraints.iter().filter(|k| !k.optional && !k.resolve) {
+        let Some(cond) = k.regex.as_ref().and_then(|r| super::necessary::file_condition(&r.source)) else {
+            continue;
+        };
+        if !out.iter().any(|r| r.source == cond) {
+            out.push(LazyRegex::new(&cond));
+        }
+    }
+    out
 }
 
 /// Compiles a query now unless its pack is built in (see [`LazyQuery`]).

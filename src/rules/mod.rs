@@ -8,6 +8,7 @@
 pub mod check;
 mod compile;
 pub mod file;
+mod necessary;
 
 use std::path::{Path, PathBuf};
 
