@@ -95,6 +95,12 @@ fn return_freed_memory() {
     }
 }
 
+/// Time a combined query walk may take before the file's hit matchers
+/// run their own queries instead (see `run_queries`): about twice the
+/// measured cost of a combined walk on the largest real files.
+const COMBINED_BUDGET_BASE: Duration = Duration::from_millis(100);
+const COMBINED_BUDGET_PER_MB: Duration = Duration::from_millis(250);
+
 /// Files above this size are parsed one at a time (see `Engine::large_file`).
 const LARGE_FILE: usize = 512 << 10;
 
@@ -203,6 +209,7 @@ impl<'r> Engine<'r> {
     /// Prefilter, parse, match and constrain one source.
     fn match_source(&self, src: &Source, worker: &mut Worker) -> FileOutcome {
         let mut out = FileOutcome::default();
+        let t = Instant::now();
         let hits = if self.opts.no_prefilter {
             self.prefilter.all(src.lang, &src.text)
         } else {
@@ -216,6 +223,7 @@ impl<'r> Engine<'r> {
             });
             hits
         };
+        self.timed(Charge::Prefilter, t);
         if hits.is_empty() {
             return out;
         }
@@ -250,7 +258,8 @@ impl<'r> Engine<'r> {
                 Some(tree) => {
                     out.parsed = true;
                     if let Some(p) = &self.opts.profile {
-                        p.parsed(src.text.len());
+                        let rules: Vec<usize> = syntax_hits.iter().map(|m| m.rule).collect();
+                        p.parsed(src.text.len(), &rules);
                     }
                     let matched = self.run_queries(src, &tree, lang, &syntax_hits, worker);
                     if !matched.is_empty() {
@@ -349,7 +358,7 @@ impl<'r> Engine<'r> {
         let combined = (self.opts.combine_queries == Some(true) && hits.len() > 1)
             .then(|| self.bank.get(self.rules, lang))
             .flatten();
-        let Some(combined) = combined else {
+        let separately = |worker: &mut Worker| {
             let mut matched = Vec::new();
             for mref in hits {
                 let matcher = &self.rules.rules[mref.rule].matchers[mref.matcher];
@@ -359,15 +368,29 @@ impl<'r> Engine<'r> {
                 }
                 self.timed(Charge::Query(mref.rule), t);
             }
-            return matched;
+            matched
+        };
+        let Some(combined) = combined else {
+            return separately(worker);
         };
         let t = Instant::now();
         let mut per: Vec<Vec<Vec<Cap<'t>>>> = vec![Vec::new(); hits.len()];
         let cursor = worker.cursor.get_or_insert_with(QueryCursor::new);
         // Every matcher's in-progress matches share one cursor here.
         cursor.set_match_limit(4096 * 8);
-        let deadline = Instant::now() + self.opts.parse_timeout;
-        let mut progress = |_: &tree_sitter::QueryCursorState| Instant::now() > deadline;
+        // A combined query also carries the patterns of matchers that did
+        // not hit, and on a huge, deeply nested tree (a 7,000-term string
+        // concatenation) one of them can hold thousands of pending states
+        // and walk for seconds. A walk that overruns a generous budget for
+        // the file's size gives way to the hit matchers' own queries.
+        let budget = COMBINED_BUDGET_BASE + COMBINED_BUDGET_PER_MB * (src.text.len() / (1 << 20)) as u32;
+        let deadline = Instant::now() + budget.min(self.opts.parse_timeout);
+        let overran = std::cell::Cell::new(false);
+        let mut progress = |_: &tree_sitter::QueryCursorState| {
+            let late = Instant::now() > deadline;
+            overran.set(late);
+            late
+        };
         let qopts = tree_sitter::QueryCursorOptions::new().progress_callback(&mut progress);
         let mut matches = cursor.matches_with_options(&combined.query, tree.root_node(), src.text.as_bytes(), qopts);
         while let Some(m) = matches.next() {
@@ -381,6 +404,13 @@ impl<'r> Engine<'r> {
             if let Some(caps) = collect_caps(matcher, m.captures, |i| remap[i]) {
                 per[slot].push(caps);
             }
+        }
+        drop(matches);
+        if overran.get() {
+            if let Some(p) = &self.opts.profile {
+                p.charge_duration(Charge::Query(hits[0].rule), t.elapsed());
+            }
+            return separately(worker);
         }
         if let Some(p) = &self.opts.profile {
             // One walk serves every hit matcher: charge it to them in equal parts.

@@ -12,6 +12,10 @@ use crate::rules::RuleSet;
 struct Counters {
     /// Files in which the rule's prefilter hit (for syntax rules: parsed for it).
     files: AtomicU64,
+    /// Parsed files that no other rule needed parsed: what dropping or
+    /// sharpening this rule's anchors would save.
+    alone: AtomicU64,
+    alone_bytes: AtomicU64,
     matches: AtomicU64,
     query_ns: AtomicU64,
     eval_ns: AtomicU64,
@@ -25,6 +29,7 @@ pub struct Profile {
     bytes_parsed: AtomicU64,
     parse_ns: AtomicU64,
     index_ns: AtomicU64,
+    prefilter_ns: AtomicU64,
 }
 
 /// What a timed section is charged to.
@@ -34,6 +39,7 @@ pub enum Charge {
     Eval(usize),
     Parse,
     Index,
+    Prefilter,
 }
 
 impl Profile {
@@ -46,6 +52,7 @@ impl Profile {
             bytes_parsed: AtomicU64::new(0),
             parse_ns: AtomicU64::new(0),
             index_ns: AtomicU64::new(0),
+            prefilter_ns: AtomicU64::new(0),
         })
     }
 
@@ -60,6 +67,7 @@ impl Profile {
             Charge::Eval(r) => self.rules[r].eval_ns.fetch_add(ns, Relaxed),
             Charge::Parse => self.parse_ns.fetch_add(ns, Relaxed),
             Charge::Index => self.index_ns.fetch_add(ns, Relaxed),
+            Charge::Prefilter => self.prefilter_ns.fetch_add(ns, Relaxed),
         };
     }
 
@@ -81,29 +89,41 @@ impl Profile {
         self.rules[rule].matches.fetch_add(n as u64, Relaxed);
     }
 
-    pub fn parsed(&self, bytes: usize) {
+    /// A file parsed for the matchers of `rules` (one entry per matcher).
+    pub fn parsed(&self, bytes: usize, rules: &[usize]) {
         self.files_parsed.fetch_add(1, Relaxed);
         self.bytes_parsed.fetch_add(bytes as u64, Relaxed);
+        if let Some(&first) = rules.first() {
+            if rules.iter().all(|&r| r == first) {
+                self.rules[first].alone.fetch_add(1, Relaxed);
+                self.rules[first].alone_bytes.fetch_add(bytes as u64, Relaxed);
+            }
+        }
     }
 
     /// The table, slowest rule first.
     pub fn render(&self, rules: &RuleSet) -> String {
         let ms = |a: &AtomicU64| a.load(Relaxed) as f64 / 1e6;
         let mut out = format!(
-            "profile: parsed {} files ({:.1} MB) in {:.0} ms; resolver index {:.0} ms (CPU time, all threads)\n",
+            "profile: prefilter {:.0} ms; parsed {} files ({:.1} MB) in {:.0} ms; resolver index {:.0} ms (CPU time, all threads)\n",
+            ms(&self.prefilter_ns),
             self.files_parsed.load(Relaxed),
             self.bytes_parsed.load(Relaxed) as f64 / 1e6,
             ms(&self.parse_ns),
             ms(&self.index_ns),
         );
-        out.push_str(&format!("{:<40} {:>8} {:>9} {:>10} {:>10}\n", "rule", "files", "matches", "query ms", "eval ms"));
+        out.push_str(&format!(
+            "{:<32} {:>8} {:>13} {:>9} {:>10} {:>10}\n",
+            "rule", "files", "alone (MB)", "matches", "query ms", "eval ms"
+        ));
         let mut rows: Vec<(usize, &Counters)> = self.rules.iter().enumerate().collect();
         rows.sort_by_key(|(_, c)| std::cmp::Reverse(c.query_ns.load(Relaxed) + c.eval_ns.load(Relaxed)));
         for (i, c) in rows.into_iter().filter(|(_, c)| c.files.load(Relaxed) > 0) {
             out.push_str(&format!(
-                "{:<40} {:>8} {:>9} {:>10.0} {:>10.0}\n",
+                "{:<32} {:>8} {:>13} {:>9} {:>10.0} {:>10.0}\n",
                 rules.rules[i].id,
                 c.files.load(Relaxed),
+                format!("{} ({:.0})", c.alone.load(Relaxed), c.alone_bytes.load(Relaxed) as f64 / 1e6),
                 c.matches.load(Relaxed),
                 ms(&c.query_ns),
                 ms(&c.eval_ns)

@@ -583,11 +583,26 @@ fn compile_matcher(
     // value-resolving ones depend on each other's order (each sees the values
     // the previous one kept); the stable sort keeps that order.
     constraints.sort_by_key(Constraint::cost);
-    let requires = match &pattern {
-        Pattern::Query(_) => file_conditions(&constraints),
+    let mut requires = Vec::new();
+    for r in &lm.prefilter_regex {
+        let lazy = LazyRegex::new(&r.value);
+        if !cx.src.trusted {
+            if let Err(e) = lazy.check() {
+                let msg = format!("`prefilter_regex` does not compile: {}", e.lines().last().unwrap_or(""));
+                cx.at(r.referenced, msg, None);
+                return None;
+            }
+        }
+        requires.push(lazy);
+    }
+    if let Pattern::Query(_) = &pattern {
         // A regex matcher scans the raw text anyway.
-        Pattern::Regex(_) => Vec::new(),
-    };
+        for cond in file_conditions(&constraints) {
+            if !requires.iter().any(|r| r.source == cond.source) {
+                requires.push(cond);
+            }
+        }
+    }
     Some(Matcher {
         target,
         prefilter: lm.prefilter.value.clone(),

@@ -51,6 +51,11 @@ pub struct LangMatch {
     /// words or keywords (`seal`, `export`).
     #[serde(default)]
     pub prefilter_exact: Vec<String>,
+    /// Regexes the whole file must also match before it is parsed for this
+    /// matcher: conditions a literal cannot state (a name that *ends* in
+    /// `token`). The author vouches that every match implies them.
+    #[serde(default)]
+    pub prefilter_regex: Vec<Spanned<String>>,
     /// A tree-sitter query; exclusive with `regex`.
     #[serde(default)]
     pub query: Option<Spanned<String>>,
