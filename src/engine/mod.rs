@@ -219,7 +219,10 @@ impl<'r> Engine<'r> {
             // literal cannot express (`key[:5]`, not just `key`).
             hits.retain(|m| {
                 let matcher = &self.rules.rules[m.rule].matchers[m.matcher];
-                matcher.requires.iter().all(|r| r.is_match(&src.text))
+                let t = Instant::now();
+                let holds = matcher.requires.iter().all(|r| r.is_match(&src.text));
+                self.timed(Charge::Cond(m.rule), t);
+                holds
             });
             hits
         };

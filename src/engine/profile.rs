@@ -19,6 +19,8 @@ struct Counters {
     matches: AtomicU64,
     query_ns: AtomicU64,
     eval_ns: AtomicU64,
+    /// Time in the rule's file-level regex conditions.
+    cond_ns: AtomicU64,
 }
 
 pub struct Profile {
@@ -37,6 +39,7 @@ pub struct Profile {
 pub enum Charge {
     Query(usize),
     Eval(usize),
+    Cond(usize),
     Parse,
     Index,
     Prefilter,
@@ -65,6 +68,7 @@ impl Profile {
         match what {
             Charge::Query(r) => self.rules[r].query_ns.fetch_add(ns, Relaxed),
             Charge::Eval(r) => self.rules[r].eval_ns.fetch_add(ns, Relaxed),
+            Charge::Cond(r) => self.rules[r].cond_ns.fetch_add(ns, Relaxed),
             Charge::Parse => self.parse_ns.fetch_add(ns, Relaxed),
             Charge::Index => self.index_ns.fetch_add(ns, Relaxed),
             Charge::Prefilter => self.prefilter_ns.fetch_add(ns, Relaxed),
@@ -113,18 +117,19 @@ impl Profile {
             ms(&self.index_ns),
         );
         out.push_str(&format!(
-            "{:<32} {:>8} {:>13} {:>9} {:>10} {:>10}\n",
-            "rule", "files", "alone (MB)", "matches", "query ms", "eval ms"
+            "{:<32} {:>8} {:>13} {:>9} {:>8} {:>9} {:>8}\n",
+            "rule", "files", "alone (MB)", "matches", "cond ms", "query ms", "eval ms"
         ));
         let mut rows: Vec<(usize, &Counters)> = self.rules.iter().enumerate().collect();
         rows.sort_by_key(|(_, c)| std::cmp::Reverse(c.query_ns.load(Relaxed) + c.eval_ns.load(Relaxed)));
         for (i, c) in rows.into_iter().filter(|(_, c)| c.files.load(Relaxed) > 0) {
             out.push_str(&format!(
-                "{:<32} {:>8} {:>13} {:>9} {:>10.0} {:>10.0}\n",
+                "{:<32} {:>8} {:>13} {:>9} {:>8.0} {:>9.0} {:>8.0}\n",
                 rules.rules[i].id,
                 c.files.load(Relaxed),
                 format!("{} ({:.0})", c.alone.load(Relaxed), c.alone_bytes.load(Relaxed) as f64 / 1e6),
                 c.matches.load(Relaxed),
+                ms(&c.cond_ns),
                 ms(&c.query_ns),
                 ms(&c.eval_ns)
             ));

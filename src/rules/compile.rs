@@ -66,9 +66,15 @@ impl LazyQuery {
 
 /// A constraint's regex, compiled on first use: hundreds of them exist and
 /// compiling them all (Unicode classes) took most of a small scan's time.
+///
+/// Each is also compiled without Unicode for ASCII text (nearly all source
+/// files), where both forms match exactly the same: Unicode classes, case
+/// folding and word boundaries differ only on non-ASCII characters. The
+/// ASCII form keeps the lazy DFA small; the Unicode form's DFA over big
+/// classes kept overflowing its cache and falling back to the slow PikeVM.
 pub struct LazyRegex {
     source: String,
-    compiled: OnceLock<Option<Regex>>,
+    compiled: OnceLock<Option<(Regex, Option<regex::bytes::Regex>)>>,
 }
 
 impl LazyRegex {
@@ -81,14 +87,28 @@ impl LazyRegex {
         Regex::new(&self.source).map(|_| ()).map_err(|e| e.to_string())
     }
 
+    fn compiled(&self) -> Option<&(Regex, Option<regex::bytes::Regex>)> {
+        self.compiled
+            .get_or_init(|| {
+                let full = Regex::new(&self.source).ok()?;
+                let ascii = regex::bytes::RegexBuilder::new(&self.source).unicode(false).build().ok();
+                Some((full, ascii))
+            })
+            .as_ref()
+    }
+
     /// The compiled regex; one that does not compile (only possible in a
     /// built-in pack, which the tests rule out) matches nothing.
     pub fn get(&self) -> Option<&Regex> {
-        self.compiled.get_or_init(|| Regex::new(&self.source).ok()).as_ref()
+        self.compiled().map(|(full, _)| full)
     }
 
     pub fn is_match(&self, text: &str) -> bool {
-        self.get().is_some_and(|r| r.is_match(text))
+        match self.compiled() {
+            Some((_, Some(ascii))) if text.is_ascii() => ascii.is_match(text.as_bytes()),
+            Some((full, _)) => full.is_match(text),
+            None => false,
+        }
     }
 }
 

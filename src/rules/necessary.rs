@@ -11,6 +11,13 @@
 //!
 //! The relaxation keeps every other part of the regex (classes, case
 //! folding, Unicode), so it is never stricter than the original.
+//!
+//! It also trims the edges, which a search for a match *somewhere* does not
+//! need: whatever may match nothing at the start or end goes (`(\w+\.)*`),
+//! and a leading or trailing `x+` or `x{2,}` keeps only its minimum. Any
+//! match of the original contains a match of the trimmed form, and the
+//! trimmed form usually starts with a literal that the regex engine can
+//! skip to, instead of running its automaton over every byte of the file.
 
 use regex_syntax::hir::{Hir, HirKind, Repetition};
 
@@ -18,11 +25,78 @@ use regex_syntax::hir::{Hir, HirKind, Repetition};
 /// almost every file (it can match the empty string) or does not parse.
 pub(super) fn file_condition(pattern: &str) -> Option<String> {
     let hir = regex_syntax::parse(pattern).ok()?;
-    let relaxed = strip_assertions(hir);
+    let relaxed = trim_start(trim_end(strip_assertions(hir)));
     if relaxed.properties().minimum_len().is_none_or(|n| n == 0) {
         return None;
     }
     Some(relaxed.to_string())
+}
+
+fn nullable(h: &Hir) -> bool {
+    h.properties().minimum_len() == Some(0)
+}
+
+/// `h` minus what a match may leave out at its start.
+fn trim_start(h: Hir) -> Hir {
+    if nullable(&h) {
+        return Hir::empty();
+    }
+    match h.into_kind() {
+        HirKind::Concat(subs) => {
+            let mut subs: Vec<Hir> = subs.into_iter().skip_while(nullable).collect();
+            if let Some(first) = subs.first_mut() {
+                *first = trim_start(std::mem::replace(first, Hir::empty()));
+            }
+            Hir::concat(subs)
+        }
+        HirKind::Alternation(subs) => Hir::alternation(subs.into_iter().map(trim_start).collect()),
+        HirKind::Repetition(r) => least(r, trim_start),
+        kind => rebuild(kind),
+    }
+}
+
+/// `h` minus what a match may leave out at its end.
+fn trim_end(h: Hir) -> Hir {
+    if nullable(&h) {
+        return Hir::empty();
+    }
+    match h.into_kind() {
+        HirKind::Concat(subs) => {
+            let mut subs: Vec<Hir> = subs;
+            while subs.last().is_some_and(nullable) {
+                subs.pop();
+            }
+            if let Some(last) = subs.last_mut() {
+                *last = trim_end(std::mem::replace(last, Hir::empty()));
+            }
+            Hir::concat(subs)
+        }
+        HirKind::Alternation(subs) => Hir::alternation(subs.into_iter().map(trim_end).collect()),
+        HirKind::Repetition(r) => least(r, trim_end),
+        kind => rebuild(kind),
+    }
+}
+
+/// A repetition at an edge cut to its minimum count (one copy is trimmed
+/// further by `trim`, which only holds for a single copy).
+fn least(r: Repetition, trim: fn(Hir) -> Hir) -> Hir {
+    if r.min == 1 {
+        return trim(*r.sub);
+    }
+    Hir::repetition(Repetition { min: r.min, max: Some(r.min), ..r })
+}
+
+fn rebuild(kind: HirKind) -> Hir {
+    match kind {
+        HirKind::Empty => Hir::empty(),
+        HirKind::Literal(l) => Hir::literal(l.0),
+        HirKind::Class(c) => Hir::class(c),
+        HirKind::Look(l) => Hir::look(l),
+        HirKind::Repetition(r) => Hir::repetition(r),
+        HirKind::Capture(c) => Hir::capture(c),
+        HirKind::Concat(subs) => Hir::concat(subs),
+        HirKind::Alternation(subs) => Hir::alternation(subs),
+    }
 }
 
 fn strip_assertions(hir: Hir) -> Hir {
@@ -69,6 +143,20 @@ mod tests {
         assert!(holds(r"(?i)^des(ede)?$", "Cipher.getInstance(\"DESede\")"));
         assert!(holds(r"^[0-9a-f]{32}$", "k = \"00112233445566778899aabbccddeeff\""));
         assert!(!holds(r"^[0-9a-f]{32}$", "k = \"0011\""));
+    }
+
+    #[test]
+    fn edges_that_may_match_nothing_are_trimmed() {
+        let capture = r"^(?:\w+\.)*(?i:(?:session|master)_?)?(?i:key)\[\s*:\s*[1-8]\s*\]$";
+        let cond = file_condition(capture).expect("a condition");
+        // The match starts at the first required part, `key`.
+        let found = regex::Regex::new(&cond).expect("compiles").find("x = obj.masterKey[:5]").expect("a match");
+        assert_eq!(found.as_str(), "Key[:5]");
+        assert!(holds(capture, "k := masterKey[:5]"));
+        assert!(!holds(capture, "k := masterKey[:16]"));
+        // A leading `x+` keeps one copy, a trailing `x{2,}` two.
+        assert!(holds(r"\w+=[0-9]{2,}$", "(a=12)"));
+        assert!(!holds(r"\w+=[0-9]{2,}$", "(a=1)"));
     }
 
     #[test]
