@@ -20,7 +20,7 @@ use tree_sitter::{Node, Parser, QueryCursor, StreamingIterator, Tree};
 use crate::finding::{fingerprint, redact, Finding, Pos, Related, Span};
 use crate::inventory::{self, Asset};
 use crate::lang::Language;
-use crate::rules::{Constraint, Matcher, Pattern, Rule, RuleSet, Target};
+use crate::rules::{Constraint, LazyRegex, Matcher, Pattern, Rule, RuleSet, Target};
 use crate::source::Source;
 pub use prefilter::{MatcherRef, Prefilter};
 use profile::Charge;
@@ -220,7 +220,7 @@ impl<'r> Engine<'r> {
             hits.retain(|m| {
                 let matcher = &self.rules.rules[m.rule].matchers[m.matcher];
                 let t = Instant::now();
-                let holds = matcher.requires.iter().all(|r| r.is_match(&src.text));
+                let holds = matcher.requires.iter().all(|r| r.holds(&src.text));
                 self.timed(Charge::Cond(m.rule), t);
                 holds
             });
@@ -454,10 +454,11 @@ impl<'r> Engine<'r> {
         src: &Source,
         rule: &Rule,
         matcher: &Matcher,
-        re: &Regex,
+        re: &LazyRegex,
         test_file: bool,
         out: &mut FileOutcome,
     ) {
+        let Some(re) = re.get() else { return };
         for (n, c) in re.captures_iter(&src.text).enumerate() {
             if n > 10_000 {
                 break;

@@ -9,6 +9,7 @@ use miette::{NamedSource, SourceSpan};
 use regex::Regex;
 use serde_saphyr::{Location, Spanned};
 
+use super::necessary::FileCondition;
 use super::file::{ConstraintFile, LangMatch, RuleFile};
 use super::{Rule, RuleError, RuleSource, CATEGORIES};
 use crate::lang::Language;
@@ -32,7 +33,7 @@ impl fmt::Display for Target {
 
 pub enum Pattern {
     Query(LazyQuery),
-    Regex(Regex),
+    Regex(LazyRegex),
 }
 
 /// A tree-sitter query compiled on first use. Compiling every query of every
@@ -112,6 +113,33 @@ impl LazyRegex {
     }
 }
 
+/// A regex's capture names as `Regex::capture_names` lists them (the whole
+/// match first, unnamed groups by number), read from its syntax tree alone:
+/// building the automaton is what costs, and it waits for first use.
+fn regex_group_names(source: &str) -> Result<Vec<String>, String> {
+    use regex_syntax::ast::{Ast, GroupKind};
+    fn walk(ast: &Ast, out: &mut Vec<String>) {
+        match ast {
+            Ast::Group(g) => {
+                match &g.kind {
+                    GroupKind::CaptureIndex(i) => out.push(i.to_string()),
+                    GroupKind::CaptureName { name, .. } => out.push(name.name.clone()),
+                    GroupKind::NonCapturing(_) => {}
+                }
+                walk(&g.ast, out);
+            }
+            Ast::Repetition(r) => walk(&r.ast, out),
+            Ast::Alternation(a) => a.asts.iter().for_each(|x| walk(x, out)),
+            Ast::Concat(c) => c.asts.iter().for_each(|x| walk(x, out)),
+            _ => {}
+        }
+    }
+    let ast = regex_syntax::ast::parse::Parser::new().parse(source).map_err(|e| e.to_string())?;
+    let mut names = vec!["0".to_string()];
+    walk(&ast, &mut names);
+    Ok(names)
+}
+
 /// Capture names of a query in order of first appearance, read from its text
 /// (comments and string literals skipped).
 fn query_capture_names(source: &str) -> Vec<String> {
@@ -169,8 +197,9 @@ pub struct Matcher {
     pub focus: usize,
     pub constraints: Vec<Constraint>,
     /// Regexes the whole file must match for this matcher to be worth
-    /// parsing for, derived from `constraints` (see `necessary.rs`).
-    pub requires: Vec<LazyRegex>,
+    /// parsing for: its `prefilter_regex` and those derived from
+    /// `constraints` (see `necessary.rs`).
+    pub requires: Vec<FileCondition>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -544,24 +573,18 @@ fn compile_matcher(
                 return None;
             }
         },
-        (None, Some(r), _) => match Regex::new(&r.value) {
-            Ok(re) => {
-                let names: Vec<String> = re
-                    .capture_names()
-                    .enumerate()
-                    .map(|(i, n)| n.map_or_else(|| i.to_string(), str::to_string))
-                    .collect();
-                (Pattern::Regex(re), names)
+        (None, Some(r), _) => {
+            // Built-in packs compile their regexes on first use, like their
+            // queries: a pre-commit run needs few of them.
+            let checked = if cx.src.trusted { Ok(()) } else { Regex::new(&r.value).map(|_| ()) };
+            match checked.map_err(|e| e.to_string()).and_then(|()| regex_group_names(&r.value)) {
+                Ok(names) => (Pattern::Regex(LazyRegex::new(&r.value)), names),
+                Err(e) => {
+                    cx.at(r.referenced, format!("regex does not compile: {}", e.lines().last().unwrap_or("")), None);
+                    return None;
+                }
             }
-            Err(e) => {
-                cx.at(
-                    r.referenced,
-                    format!("regex does not compile: {}", e.to_string().lines().last().unwrap_or("")),
-                    None,
-                );
-                return None;
-            }
-        },
+        }
         (Some(_), None, Target::Any) => {
             cx.at(at, "`any` matchers need a `regex`, not a `query`", None);
             return None;
@@ -605,23 +628,18 @@ fn compile_matcher(
     constraints.sort_by_key(Constraint::cost);
     let mut requires = Vec::new();
     for r in &lm.prefilter_regex {
-        let lazy = LazyRegex::new(&r.value);
         if !cx.src.trusted {
-            if let Err(e) = lazy.check() {
-                let msg = format!("`prefilter_regex` does not compile: {}", e.lines().last().unwrap_or(""));
+            if let Err(e) = Regex::new(&r.value) {
+                let msg = format!("`prefilter_regex` does not compile: {}", e.to_string().lines().last().unwrap_or(""));
                 cx.at(r.referenced, msg, None);
                 return None;
             }
         }
-        requires.push(lazy);
+        requires.push(FileCondition::declared(&r.value));
     }
     if let Pattern::Query(_) = &pattern {
         // A regex matcher scans the raw text anyway.
-        for cond in file_conditions(&constraints) {
-            if !requires.iter().any(|r| r.source == cond.source) {
-                requires.push(cond);
-            }
-        }
+        file_conditions(&constraints, &mut requires);
     }
     Some(Matcher {
         target,
@@ -639,17 +657,13 @@ fn compile_matcher(
 /// The file-level conditions implied by entries that every match must pass
 /// on its capture's own text: not `optional` (an absent capture skips those)
 /// and not on resolved values (which may come from elsewhere).
-fn file_conditions(constraints: &[Constraint]) -> Vec<LazyRegex> {
-    let mut out: Vec<LazyRegex> = Vec::new();
+fn file_conditions(constraints: &[Constraint], out: &mut Vec<FileCondition>) {
     for k in constraints.iter().filter(|k| !k.optional && !k.resolve) {
-        let Some(cond) = k.regex.as_ref().and_then(|r| super::necessary::file_condition(&r.source)) else {
-            continue;
-        };
-        if !out.iter().any(|r| r.source == cond) {
-            out.push(LazyRegex::new(&cond));
+        let Some(re) = &k.regex else { continue };
+        if !out.iter().any(|c| c.source == re.source) {
+            out.push(FileCondition::derived_from(&re.source));
         }
     }
-    out
 }
 
 /// Compiles a query now unless its pack is built in (see [`LazyQuery`]).
@@ -749,6 +763,19 @@ pub fn parse_compare(s: &str) -> Option<(CmpOp, f64)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn regex_group_names_match_what_the_compiled_regex_reports() {
+        for src in [r"(?P<key>[0-9a-f]{32})", r"(a)(?:b)(?<n>c(d))|(e)", r"-----BEGIN (?P<kind>[A-Z ]+) KEY-----", r"x"] {
+            let compiled: Vec<String> = regex::Regex::new(src)
+                .unwrap()
+                .capture_names()
+                .enumerate()
+                .map(|(i, n)| n.map_or_else(|| i.to_string(), str::to_string))
+                .collect();
+            assert_eq!(super::regex_group_names(src).unwrap(), compiled, "{src}");
+        }
+    }
 
     #[test]
     fn compare_parses() {

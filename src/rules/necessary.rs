@@ -19,11 +19,50 @@
 //! trimmed form usually starts with a literal that the regex engine can
 //! skip to, instead of running its automaton over every byte of the file.
 
+use std::sync::OnceLock;
+
 use regex_syntax::hir::{Hir, HirKind, Repetition};
+
+use super::compile::LazyRegex;
+
+/// A regex the whole file must match for a matcher to be worth parsing for,
+/// built on first use (deriving and compiling them all would cost a
+/// pre-commit run most of its start-up).
+pub struct FileCondition {
+    /// The `prefilter_regex` itself, or the `where:` regex to derive from.
+    pub source: String,
+    derived: bool,
+    regex: OnceLock<Option<LazyRegex>>,
+}
+
+impl FileCondition {
+    /// An author's `prefilter_regex`.
+    pub fn declared(source: &str) -> Self {
+        FileCondition { source: source.to_string(), derived: false, regex: OnceLock::new() }
+    }
+
+    /// The condition implied by a `where:` regex on a capture's own text.
+    pub fn derived_from(source: &str) -> Self {
+        FileCondition { source: source.to_string(), derived: true, regex: OnceLock::new() }
+    }
+
+    /// Whether `text` may hold a match; when in doubt (nothing to derive,
+    /// a regex that fails to build), it may.
+    pub fn holds(&self, text: &str) -> bool {
+        let regex = self.regex.get_or_init(|| {
+            let source = if self.derived { file_condition(&self.source)? } else { self.source.clone() };
+            Some(LazyRegex::new(&source))
+        });
+        match regex {
+            Some(r) if r.get().is_some() => r.is_match(text),
+            _ => true,
+        }
+    }
+}
 
 /// The file-level form of a capture regex, or `None` when it would hold in
 /// almost every file (it can match the empty string) or does not parse.
-pub(super) fn file_condition(pattern: &str) -> Option<String> {
+fn file_condition(pattern: &str) -> Option<String> {
     let hir = regex_syntax::parse(pattern).ok()?;
     let relaxed = trim_start(trim_end(strip_assertions(hir)));
     if relaxed.properties().minimum_len().is_none_or(|n| n == 0) {
