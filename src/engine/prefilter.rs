@@ -4,7 +4,7 @@
 
 use std::sync::OnceLock;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
 use crate::lang::Language;
 use crate::rules::{RuleSet, Target};
@@ -120,9 +120,6 @@ impl Prefilter {
             let ac = AhoCorasickBuilder::new()
                 .ascii_case_insensitive(!exact)
                 .match_kind(MatchKind::Standard)
-                // A full DFA: a few hundred KB per language, and the
-                // overlapping scan of every file is the prefilter's whole cost.
-                .kind(Some(AhoCorasickKind::DFA))
                 .build(ids.iter().map(|&i| &literals[i].text))
                 .expect("literal automaton");
             automata.push((ac, ids));
