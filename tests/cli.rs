@@ -94,6 +94,41 @@ fn malformed_rule_points_at_its_line() {
     assert_eq!(o.status.code(), Some(2));
     let err = stderr(&o);
     assert!(err.contains("`CWE327` is not a CWE id") && err.contains("8 │"), "{err}");
+
+    let rules = tree(&[("mine/bad-gate.yaml", &user_rule("    prefilter_regex: ['md5(']\n")[..])]);
+    let o = run(&["rules", "list", "--rules", rules.path().to_str().unwrap()], weak.path());
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("`prefilter_regex` does not compile") && err.contains("14 │"), "{err}");
+}
+
+/// A user rule flagging `md5(...)` calls in Python, with `extra` lines
+/// inserted after its `prefilter` (line 13).
+fn user_rule(extra: &str) -> Vec<u8> {
+    format!(
+        "id: md5-call\ntitle: t\nmessage: m\nhelp: h\nseverity: high\nconfidence: high\ncategory: weak-crypto\ncwe: [CWE-327]\nreferences: [https://example.invalid]\ndescription: d\nlanguages:\n  python:\n    prefilter: [md5]\n{extra}    query: '(call function: (attribute attribute: (identifier) @f) (#eq? @f \"md5\")) @c'\ntests:\n  python:\n    match: ['hashlib.md5(x)']\n    no_match: ['x']\n"
+    )
+    .into_bytes()
+}
+
+#[test]
+fn prefilter_regex_decides_which_files_are_parsed() {
+    let code = tree(&[("a.py", b"import hashlib\nhashlib.md5(x)\n"), ("b.py", b"import hashlib as h\nh.md5(x)\n")]);
+    let scan = |extra: &str| {
+        let rules = tree(&[("mine/md5-call.yaml", &user_rule(extra)[..])]);
+        let o = run(
+            &["scan", ".", "--no-default-rules", "--rules", rules.path().to_str().unwrap(), "-f", "json"],
+            code.path(),
+        );
+        let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+        let mut paths: Vec<String> =
+            v["findings"].as_array().unwrap().iter().map(|f| f["path"].as_str().unwrap().to_string()).collect();
+        paths.sort();
+        paths
+    };
+    assert_eq!(scan(""), vec!["a.py", "b.py"]);
+    // Only files that spell out `hashlib.md5` are parsed for the rule.
+    assert_eq!(scan("    prefilter_regex: ['hashlib\\.md5']\n"), vec!["a.py"]);
 }
 
 #[test]
