@@ -126,6 +126,7 @@ pub fn scan_with_progress(rules: &RuleSet, opts: &ScanOptions, progress: &Progre
     let wanted: BTreeSet<Wanted> =
         results.iter().flat_map(|r| r.misses.iter().cloned()).collect::<BTreeSet<_>>().into_iter().take(256).collect();
     if !wanted.is_empty() {
+        let started = std::time::Instant::now();
         let learned = {
             let engine = Engine::new(rules, &known, opts.engine.clone());
             run_pool(opts.jobs, || {
@@ -140,6 +141,9 @@ pub fn scan_with_progress(rules: &RuleSet, opts: &ScanOptions, progress: &Progre
         };
         for k in learned.into_iter().flatten() {
             known.absorb(k);
+        }
+        if let Some(p) = &opts.engine.profile {
+            p.learn_pass(wanted.len(), started.elapsed());
         }
         let again: Vec<usize> = (0..targets.len()).filter(|&i| !results[i].misses.is_empty()).collect();
         let rescan: Vec<&Target> = again.iter().map(|&i| targets[i]).collect();

@@ -318,6 +318,9 @@ impl<'r> Engine<'r> {
             return None;
         }
         let _one_large_file = self.large_file_turn(src);
+        if let Some(p) = &self.opts.profile {
+            p.learn_parsed();
+        }
         let tree = self.parse(src, lang, worker)?;
         let cx = FileContext::new(lang, tree.root_node(), &src.text, self.known);
         let mut k = Knowledge::default();

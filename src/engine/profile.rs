@@ -32,6 +32,11 @@ pub struct Profile {
     parse_ns: AtomicU64,
     index_ns: AtomicU64,
     prefilter_ns: AtomicU64,
+    /// The cross-file pass: its wall time, the symbols it looked for and
+    /// the files it parsed.
+    learn_wall_ns: AtomicU64,
+    learn_wanted: AtomicU64,
+    learn_parsed: AtomicU64,
 }
 
 /// What a timed section is charged to.
@@ -56,6 +61,9 @@ impl Profile {
             parse_ns: AtomicU64::new(0),
             index_ns: AtomicU64::new(0),
             prefilter_ns: AtomicU64::new(0),
+            learn_wall_ns: AtomicU64::new(0),
+            learn_wanted: AtomicU64::new(0),
+            learn_parsed: AtomicU64::new(0),
         })
     }
 
@@ -93,6 +101,17 @@ impl Profile {
         self.rules[rule].matches.fetch_add(n as u64, Relaxed);
     }
 
+    /// The cross-file pass ran for `wanted` symbols and took `wall`.
+    pub fn learn_pass(&self, wanted: usize, wall: std::time::Duration) {
+        self.learn_wanted.fetch_add(wanted as u64, Relaxed);
+        self.learn_wall_ns.fetch_add(wall.as_nanos() as u64, Relaxed);
+    }
+
+    /// The cross-file pass parsed a file.
+    pub fn learn_parsed(&self) {
+        self.learn_parsed.fetch_add(1, Relaxed);
+    }
+
     /// A file parsed for the matchers of `rules` (one entry per matcher).
     pub fn parsed(&self, bytes: usize, rules: &[usize]) {
         self.files_parsed.fetch_add(1, Relaxed);
@@ -116,6 +135,12 @@ impl Profile {
             ms(&self.parse_ns),
             ms(&self.index_ns),
         );
+        out.push_str(&format!(
+            "cross-file pass: {} symbols, {} files parsed, {:.0} ms wall\n",
+            self.learn_wanted.load(Relaxed),
+            self.learn_parsed.load(Relaxed),
+            ms(&self.learn_wall_ns),
+        ));
         out.push_str(&format!(
             "{:<32} {:>8} {:>13} {:>9} {:>8} {:>9} {:>8}\n",
             "rule", "files", "alone (MB)", "matches", "cond ms", "query ms", "eval ms"
