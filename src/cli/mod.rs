@@ -166,7 +166,8 @@ pub struct ScanArgs {
     /// Skip files larger than this many bytes.
     #[arg(long, value_name = "BYTES", default_value_t = 8 * 1024 * 1024)]
     pub max_file_size: u64,
-    /// Per-file parse budget in milliseconds.
+    /// Per-file time budget in milliseconds, once for parsing and once for
+    /// all of the file's query walks together.
     #[arg(long, value_name = "MS", default_value_t = 10_000)]
     pub parse_timeout_ms: u64,
     /// Print detected secrets in full (they are redacted by default).

@@ -364,12 +364,15 @@ impl<'r> Engine<'r> {
         let combined = (self.opts.combine_queries == Some(true) && hits.len() > 1)
             .then(|| self.bank.get(self.rules, lang))
             .flatten();
+        // One time budget for all of a file's query walks, whichever way
+        // they run: a hostile file costs at most the timeout here.
+        let deadline = Instant::now() + self.opts.parse_timeout;
         let separately = |worker: &mut Worker| {
             let mut matched = Vec::new();
             for mref in hits {
                 let matcher = &self.rules.rules[mref.rule].matchers[mref.matcher];
                 let t = Instant::now();
-                for caps in self.run_query(src, tree, matcher, worker) {
+                for caps in self.run_query(src, tree, matcher, worker, deadline) {
                     matched.push((*mref, caps));
                 }
                 self.timed(Charge::Query(mref.rule), t);
@@ -390,10 +393,10 @@ impl<'r> Engine<'r> {
         // and walk for seconds. A walk that overruns a generous budget for
         // the file's size gives way to the hit matchers' own queries.
         let budget = COMBINED_BUDGET_BASE + COMBINED_BUDGET_PER_MB * (src.text.len() / (1 << 20)) as u32;
-        let deadline = Instant::now() + budget.min(self.opts.parse_timeout);
+        let combined_deadline = (Instant::now() + budget).min(deadline);
         let overran = std::cell::Cell::new(false);
         let mut progress = |_: &tree_sitter::QueryCursorState| {
-            let late = Instant::now() > deadline;
+            let late = Instant::now() > combined_deadline;
             overran.set(late);
             late
         };
@@ -429,12 +432,18 @@ impl<'r> Engine<'r> {
     }
 
     /// The captures of every match of a matcher's query (before constraints).
-    fn run_query<'t>(&self, src: &Source, tree: &'t Tree, matcher: &Matcher, worker: &mut Worker) -> Vec<Vec<Cap<'t>>> {
+    fn run_query<'t>(
+        &self,
+        src: &Source,
+        tree: &'t Tree,
+        matcher: &Matcher,
+        worker: &mut Worker,
+        deadline: Instant,
+    ) -> Vec<Vec<Cap<'t>>> {
         let Pattern::Query(lazy) = &matcher.pattern else { return Vec::new() };
         let Some((query, remap)) = lazy.get(&matcher.capture_names) else { return Vec::new() };
         let cursor = worker.cursor.get_or_insert_with(QueryCursor::new);
         cursor.set_match_limit(4096);
-        let deadline = Instant::now() + self.opts.parse_timeout;
         let mut progress = |_: &tree_sitter::QueryCursorState| Instant::now() > deadline;
         let qopts = tree_sitter::QueryCursorOptions::new().progress_callback(&mut progress);
         let text = src.text.as_bytes();
