@@ -10,7 +10,8 @@ use rayon::prelude::*;
 use std::collections::BTreeSet;
 
 use crate::deps::Dependency;
-use crate::engine::{Engine, EngineOptions, Knowledge, Properties, Wanted, Worker};
+use crate::engine::{Engine, EngineOptions, Family, Knowledge, Properties, Wanted, Worker};
+use crate::lang::Language;
 use crate::finding::Finding;
 use crate::inventory::{Asset, PqSummary};
 use crate::rules::RuleSet;
@@ -127,11 +128,20 @@ pub fn scan_with_progress(rules: &RuleSet, opts: &ScanOptions, progress: &Progre
         results.iter().flat_map(|r| r.misses.iter().cloned()).collect::<BTreeSet<_>>().into_iter().take(256).collect();
     if !wanted.is_empty() {
         let started = std::time::Instant::now();
+        // Only files of a wanted symbol's family can define it: the others
+        // are not even read. A file without an extension may be a script
+        // whose language its first line names, so it is read.
+        let families: BTreeSet<Family> = wanted.iter().map(Wanted::family).collect();
+        let may_define = |t: &&Target| {
+            t.path.extension().is_none()
+                || Language::detect(&t.path, b"").is_some_and(|l| families.contains(&Family::of(l)))
+        };
         let learned = {
             let engine = Engine::new(rules, &known, opts.engine.clone());
             run_pool(opts.jobs, || {
                 all_targets
                     .par_iter()
+                    .filter(may_define)
                     .map_init(Worker::default, |w, t| {
                         let (src, _) = source::read(&t.path, t.rel.clone(), max);
                         src.and_then(|s| engine.learn(&s, &wanted, w))

@@ -24,7 +24,7 @@ use crate::rules::{Constraint, LazyRegex, Matcher, Pattern, Rule, RuleSet, Targe
 use crate::source::Source;
 pub use prefilter::{MatcherRef, Prefilter};
 use profile::Charge;
-pub use project::{Knowledge, Wanted};
+pub use project::{Family, Knowledge, Wanted};
 pub use props::Properties;
 use resolve::{entropy, is_placeholder, FileContext, Origin, Value, ValueKind};
 

@@ -37,6 +37,13 @@ impl Family {
 }
 
 impl Wanted {
+    /// The family whose files may define the symbol.
+    pub fn family(&self) -> Family {
+        match self {
+            Wanted::Name { family, .. } | Wanted::Arg { family, .. } => *family,
+        }
+    }
+
     /// Whether a file of `lang` with this text may define the symbol: a
     /// file is parsed for it only then.
     pub fn mentioned_in(&self, lang: Language, text: &str) -> bool {
