@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use std::collections::BTreeSet;
 
 use crate::deps::Dependency;
-use crate::engine::{Engine, EngineOptions, Family, Knowledge, Properties, Wanted, Worker};
+use crate::engine::{Engine, EngineOptions, Family, Knowledge, Mentions, Properties, Wanted, Worker};
 use crate::lang::Language;
 use crate::finding::Finding;
 use crate::inventory::{Asset, PqSummary};
@@ -132,6 +132,7 @@ pub fn scan_with_progress(rules: &RuleSet, opts: &ScanOptions, progress: &Progre
         // are not even read. A file without an extension may be a script
         // whose language its first line names, so it is read.
         let families: BTreeSet<Family> = wanted.iter().map(Wanted::family).collect();
+        let mentions = Mentions::new(&wanted);
         let may_define = |t: &&Target| {
             t.path.extension().is_none()
                 || Language::detect(&t.path, b"").is_some_and(|l| families.contains(&Family::of(l)))
@@ -144,7 +145,7 @@ pub fn scan_with_progress(rules: &RuleSet, opts: &ScanOptions, progress: &Progre
                     .filter(may_define)
                     .map_init(Worker::default, |w, t| {
                         let (src, _) = source::read(&t.path, t.rel.clone(), max);
-                        src.and_then(|s| engine.learn(&s, &wanted, w))
+                        src.and_then(|s| engine.learn(&s, &wanted, &mentions, w))
                     })
                     .collect::<Vec<_>>()
             })

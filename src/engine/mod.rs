@@ -24,7 +24,7 @@ use crate::rules::{Constraint, LazyRegex, Matcher, Pattern, Rule, RuleSet, Targe
 use crate::source::Source;
 pub use prefilter::{MatcherRef, Prefilter};
 use profile::Charge;
-pub use project::{Family, Knowledge, Wanted};
+pub use project::{Family, Knowledge, Mentions, Wanted};
 pub use props::Properties;
 use resolve::{entropy, is_placeholder, FileContext, Origin, Value, ValueKind};
 
@@ -311,10 +311,11 @@ impl<'r> Engine<'r> {
         &self,
         src: &Source,
         wanted: &std::collections::BTreeSet<Wanted>,
+        mentions: &Mentions,
         worker: &mut Worker,
     ) -> Option<Knowledge> {
         let lang = src.lang?;
-        if !wanted.iter().any(|w| w.mentioned_in(lang, &src.text)) {
+        if !mentions.in_file(lang, &src.text) {
             return None;
         }
         let _one_large_file = self.large_file_turn(src);

@@ -44,17 +44,64 @@ impl Wanted {
         }
     }
 
-    /// Whether a file of `lang` with this text may define the symbol: a
-    /// file is parsed for it only then.
-    pub fn mentioned_in(&self, lang: Language, text: &str) -> bool {
+    /// Texts of which a file that defines the symbol contains one, right
+    /// after a character that cannot be part of a name.
+    fn spellings(&self) -> Vec<String> {
         match self {
-            Wanted::Name { family, name } => {
-                *family == Family::of(lang)
-                    && [" =", "=", ":", " :"].iter().any(|op| text.contains(&format!("{name}{op}")))
-            }
-            Wanted::Arg { family, func, .. } => *family == Family::of(lang) && text.contains(&format!("{func}(")),
+            Wanted::Name { name, .. } => [" =", "=", ":", " :"].iter().map(|op| format!("{name}{op}")).collect(),
+            Wanted::Arg { func, .. } => vec![format!("{func}(")],
         }
     }
+}
+
+/// Which files may define some wanted symbol, found in one pass over each
+/// file for all symbols together. The cross-file pass reads every file of
+/// the wanted languages; a whole-corpus scan wants a few hundred symbols, and
+/// searching their spellings one by one, with `KEY =` also found inside
+/// `MASTER_KEY =`, made it a quarter of the scan.
+pub struct Mentions {
+    automaton: Option<aho_corasick::AhoCorasick>,
+    /// The family each pattern of the automaton belongs to.
+    families: Vec<Family>,
+}
+
+impl Mentions {
+    pub fn new(wanted: &BTreeSet<Wanted>) -> Mentions {
+        let mut patterns = Vec::new();
+        let mut families = Vec::new();
+        for w in wanted {
+            for s in w.spellings() {
+                patterns.push(s);
+                families.push(w.family());
+            }
+        }
+        let automaton = aho_corasick::AhoCorasick::builder()
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+            .build(&patterns)
+            .ok();
+        Mentions { automaton, families }
+    }
+
+    /// Whether a file of `lang` with this text may define a wanted symbol:
+    /// a file is parsed for them only then.
+    pub fn in_file(&self, lang: Language, text: &str) -> bool {
+        let here = Family::of(lang);
+        let Some(ac) = &self.automaton else { return false };
+        let bytes = text.as_bytes();
+        // Overlapping: a hit inside a longer name, or for another family,
+        // must not hide the one that counts.
+        ac.find_overlapping_iter(text).any(|m| {
+            let whole_name = m.start() == 0 || !is_name_byte(bytes[m.start() - 1]);
+            whole_name && self.families[m.pattern().as_usize()] == here
+        })
+    }
+}
+
+/// An ASCII byte that may continue an identifier in a supported language.
+/// Non-ASCII bytes do not count, so that a name after a Unicode space (which
+/// JavaScript allows) is still seen; a Unicode name merely costs a parse.
+fn is_name_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b == b'$'
 }
 
 /// Everything the resolver knows beyond the file it is in.
@@ -119,5 +166,32 @@ impl Knowledge {
                 _ => {}
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mentions_are_whole_names_of_the_right_family() {
+        let wanted: BTreeSet<Wanted> = [
+            Wanted::Name { family: Family::of(Language::Java), name: "MASTER_KEY".into() },
+            Wanted::Name { family: Family::of(Language::Python), name: "KEY".into() },
+            Wanted::Arg { family: Family::of(Language::JavaScript), func: "wrapKey".into(), arg: 1 },
+        ]
+        .into_iter()
+        .collect();
+        let m = Mentions::new(&wanted);
+        assert!(m.in_file(Language::Python, "KEY = b'x'"));
+        assert!(m.in_file(Language::Python, "self.KEY: bytes = b'x'"));
+        // `KEY =` inside `MASTER_KEY =` is another name.
+        assert!(!m.in_file(Language::Python, "MASTER_KEY = b'x'"));
+        assert!(m.in_file(Language::Java, "static final byte[] MASTER_KEY = {1};"));
+        assert!(!m.in_file(Language::Go, "MASTER_KEY = 1"));
+        // TypeScript files belong to JavaScript's family.
+        assert!(m.in_file(Language::TypeScript, "crypto.wrapKey(kek, dek)"));
+        assert!(!m.in_file(Language::JavaScript, "unwrapKey(kek, dek)"));
+        assert!(!Mentions::new(&BTreeSet::new()).in_file(Language::Java, "KEY = 1"));
     }
 }
