@@ -11,9 +11,9 @@ use std::collections::BTreeSet;
 
 use crate::deps::Dependency;
 use crate::engine::{Engine, EngineOptions, Family, Knowledge, Mentions, Properties, Wanted, Worker};
-use crate::lang::Language;
 use crate::finding::Finding;
 use crate::inventory::{Asset, PqSummary};
+use crate::lang::Language;
 use crate::rules::RuleSet;
 use crate::source::{self, ReadIssue};
 use crate::suppress;

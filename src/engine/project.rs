@@ -75,10 +75,8 @@ impl Mentions {
                 families.push(w.family());
             }
         }
-        let automaton = aho_corasick::AhoCorasick::builder()
-            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-            .build(&patterns)
-            .ok();
+        let automaton =
+            aho_corasick::AhoCorasick::builder().kind(Some(aho_corasick::AhoCorasickKind::DFA)).build(&patterns).ok();
         Mentions { automaton, families }
     }
 

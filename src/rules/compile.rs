@@ -9,8 +9,8 @@ use miette::{NamedSource, SourceSpan};
 use regex::Regex;
 use serde_saphyr::{Location, Spanned};
 
-use super::necessary::FileCondition;
 use super::file::{ConstraintFile, LangMatch, RuleFile};
+use super::necessary::FileCondition;
 use super::{Rule, RuleError, RuleSource, CATEGORIES};
 use crate::lang::Language;
 
@@ -766,7 +766,8 @@ mod tests {
 
     #[test]
     fn regex_group_names_match_what_the_compiled_regex_reports() {
-        for src in [r"(?P<key>[0-9a-f]{32})", r"(a)(?:b)(?<n>c(d))|(e)", r"-----BEGIN (?P<kind>[A-Z ]+) KEY-----", r"x"] {
+        for src in [r"(?P<key>[0-9a-f]{32})", r"(a)(?:b)(?<n>c(d))|(e)", r"-----BEGIN (?P<kind>[A-Z ]+) KEY-----", r"x"]
+        {
             let compiled: Vec<String> = regex::Regex::new(src)
                 .unwrap()
                 .capture_names()

@@ -15,7 +15,9 @@ use std::path::{Path, PathBuf};
 use miette::{Diagnostic, NamedSource, SourceSpan};
 
 use crate::lang::Language;
-pub use compile::{compile_rule, location_offset, parse_compare, CmpOp, Constraint, LazyRegex, Matcher, Pattern, Target};
+pub use compile::{
+    compile_rule, location_offset, parse_compare, CmpOp, Constraint, LazyRegex, Matcher, Pattern, Target,
+};
 pub use file::{Confidence, LangTests, Severity};
 
 mod embedded {
