@@ -1,5 +1,6 @@
-//! Necessary conditions on a whole file, derived from a matcher's `where:`
-//! regexes, so that a file whose text cannot satisfy them is never parsed.
+//! Necessary conditions on a whole file, so that a file whose text cannot
+//! satisfy them is never parsed for a matcher: declared by the rule's
+//! author (`prefilter_regex`) or derived from its `where:` regexes, below.
 //!
 //! A `regex` entry that tests a capture's own text (not resolved values)
 //! tests a substring of the file. Any match it finds there is also a match
