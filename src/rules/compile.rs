@@ -576,9 +576,10 @@ fn compile_matcher(
         (None, Some(r), _) => {
             // Built-in packs compile their regexes on first use, like their
             // queries: a pre-commit run needs few of them.
-            let checked = if cx.src.trusted { Ok(()) } else { Regex::new(&r.value).map(|_| ()) };
-            match checked.map_err(|e| e.to_string()).and_then(|()| regex_group_names(&r.value)) {
-                Ok(names) => (Pattern::Regex(LazyRegex::new(&r.value)), names),
+            let lazy = LazyRegex::new(&r.value);
+            let checked = if cx.src.trusted { Ok(()) } else { lazy.check() };
+            match checked.and_then(|()| regex_group_names(&r.value)) {
+                Ok(names) => (Pattern::Regex(lazy), names),
                 Err(e) => {
                     cx.at(r.referenced, format!("regex does not compile: {}", e.lines().last().unwrap_or("")), None);
                     return None;
@@ -629,8 +630,8 @@ fn compile_matcher(
     let mut requires = Vec::new();
     for r in &lm.prefilter_regex {
         if !cx.src.trusted {
-            if let Err(e) = Regex::new(&r.value) {
-                let msg = format!("`prefilter_regex` does not compile: {}", e.to_string().lines().last().unwrap_or(""));
+            if let Err(e) = LazyRegex::new(&r.value).check() {
+                let msg = format!("`prefilter_regex` does not compile: {}", e.lines().last().unwrap_or(""));
                 cx.at(r.referenced, msg, None);
                 return None;
             }
