@@ -52,6 +52,21 @@ impl Wanted {
             Wanted::Arg { func, .. } => vec![format!("{func}(")],
         }
     }
+
+    /// The keyword that, written right before a spelling, makes it the
+    /// function's definition rather than a call: `def verify(` passes no
+    /// argument. Only the exact form (one space) is recognised; any other
+    /// still counts as a mention, which merely costs a parse.
+    fn definition_keyword(&self) -> Option<&'static [u8]> {
+        let Wanted::Arg { family, .. } = self else { return None };
+        match family.0 {
+            Language::Python => Some(b"def "),
+            Language::Rust => Some(b"fn "),
+            Language::Go => Some(b"func "),
+            Language::JavaScript => Some(b"function "),
+            _ => None,
+        }
+    }
 }
 
 /// Which files may define some wanted symbol, found in one pass over each
@@ -63,21 +78,25 @@ pub struct Mentions {
     automaton: Option<aho_corasick::AhoCorasick>,
     /// The family each pattern of the automaton belongs to.
     families: Vec<Family>,
+    /// The definition keyword of each pattern, if it names a function.
+    definitions: Vec<Option<&'static [u8]>>,
 }
 
 impl Mentions {
     pub fn new(wanted: &BTreeSet<Wanted>) -> Mentions {
         let mut patterns = Vec::new();
         let mut families = Vec::new();
+        let mut definitions = Vec::new();
         for w in wanted {
             for s in w.spellings() {
                 patterns.push(s);
                 families.push(w.family());
+                definitions.push(w.definition_keyword());
             }
         }
         let automaton =
             aho_corasick::AhoCorasick::builder().kind(Some(aho_corasick::AhoCorasickKind::DFA)).build(&patterns).ok();
-        Mentions { automaton, families }
+        Mentions { automaton, families, definitions }
     }
 
     /// Whether a file of `lang` with this text may define a wanted symbol:
@@ -89,10 +108,18 @@ impl Mentions {
         // Overlapping: a hit inside a longer name, or for another family,
         // must not hide the one that counts.
         ac.find_overlapping_iter(text).any(|m| {
+            let i = m.pattern().as_usize();
             let whole_name = m.start() == 0 || !is_name_byte(bytes[m.start() - 1]);
-            whole_name && self.families[m.pattern().as_usize()] == here
+            whole_name
+                && self.families[i] == here
+                && !self.definitions[i].is_some_and(|kw| after_keyword(&bytes[..m.start()], kw))
         })
     }
+}
+
+/// Whether `before` ends with the keyword `kw` as a whole word.
+fn after_keyword(before: &[u8], kw: &[u8]) -> bool {
+    before.strip_suffix(kw).is_some_and(|rest| rest.last().is_none_or(|&b| !is_name_byte(b)))
 }
 
 /// An ASCII byte that may continue an identifier in a supported language.
@@ -191,5 +218,24 @@ mod tests {
         assert!(m.in_file(Language::TypeScript, "crypto.wrapKey(kek, dek)"));
         assert!(!m.in_file(Language::JavaScript, "unwrapKey(kek, dek)"));
         assert!(!Mentions::new(&BTreeSet::new()).in_file(Language::Java, "KEY = 1"));
+    }
+
+    #[test]
+    fn a_definition_is_not_a_call_site() {
+        let py = Family::of(Language::Python);
+        let wanted: BTreeSet<Wanted> = [Wanted::Arg { family: py, func: "encrypt".into(), arg: 1 }].into();
+        let m = Mentions::new(&wanted);
+        assert!(!m.in_file(Language::Python, "class C:\n    def encrypt(self, key):\n        pass\n"));
+        assert!(!m.in_file(Language::Python, "async def encrypt(key): pass"));
+        assert!(m.in_file(Language::Python, "def encrypt(key): pass\nencrypt(b'k')"));
+        assert!(m.in_file(Language::Python, "c.encrypt(b'k')"));
+        // `undef ` is not the keyword, and two spaces are not recognised:
+        // both still count, which only costs a parse.
+        assert!(m.in_file(Language::Python, "undef encrypt(b'k')"));
+        assert!(m.in_file(Language::Python, "def  encrypt(key): pass"));
+        // Java has no keyword before a method's name: its definitions count.
+        let java = Family::of(Language::Java);
+        let wanted: BTreeSet<Wanted> = [Wanted::Arg { family: java, func: "encrypt".into(), arg: 1 }].into();
+        assert!(Mentions::new(&wanted).in_file(Language::Java, "byte[] encrypt(byte[] key) {}"));
     }
 }

@@ -1109,6 +1109,8 @@ impl<'t> FileContext<'t> {
             // Only names that look defined elsewhere: constants, members of
             // another class or module, imported names. Plain lower-case
             // locals would send the cross-file pass after every `data`.
+            // A tuple field (`self.0`) is never bound by name anywhere.
+            _ if name.starts_with(|c: char| c.is_ascii_digit()) => return,
             _ if member || !name.chars().any(char::is_lowercase) || self.imports.contains_key(name) => {
                 Wanted::Name { family: Family::of(self.lang), name: name.to_string() }
             }
