@@ -61,8 +61,10 @@ pub struct MemoryFile {
 }
 
 /// From this many files on, each parsed file is walked once with a combined
-/// query per language (`engine::combined`); below it, a pre-commit run would
-/// spend more compiling that query than it saves.
+/// query per language holding every matcher (`engine::combined`), and files
+/// are read as they are scanned. Below it (a pre-commit run), the files are
+/// read first and each language's query holds only the matchers they hit:
+/// compiling all of them would cost more than the scan.
 pub const COMBINE_FROM: usize = 48;
 
 pub fn scan(rules: &RuleSet, opts: &ScanOptions) -> Result<ScanReport, String> {
@@ -101,20 +103,36 @@ pub fn scan_with_progress(rules: &RuleSet, opts: &ScanOptions, progress: &Progre
     let mut known = Knowledge::with_props(props);
     let max = opts.max_file_size;
     let scan_targets = |known: &Knowledge, targets: &[&Target], count: bool| {
+        let counted = |r: FileResult| {
+            if count {
+                progress.findings.fetch_add(r.findings.len(), Ordering::Relaxed);
+                progress.done.fetch_add(1, Ordering::Relaxed);
+            }
+            r
+        };
         let mut engine_opts = opts.engine.clone();
-        engine_opts.combine_queries.get_or_insert(targets.len() >= COMBINE_FROM);
+        if targets.len() < COMBINE_FROM {
+            // A few files: read them all, then compile just the queries they need.
+            let mut engine = Engine::new(rules, known, engine_opts);
+            return run_pool(opts.jobs, || {
+                let loaded: Vec<_> = targets.par_iter().map(|t| source::read(&t.path, t.rel.clone(), max)).collect();
+                engine.prepare(&loaded.iter().filter_map(|(src, _)| src.as_ref()).collect::<Vec<_>>());
+                let engine = &engine;
+                loaded
+                    .into_par_iter()
+                    .zip(targets.par_iter())
+                    .map_init(Worker::default, |w, ((src, issue), t)| counted(scan_one(engine, w, src, issue, &t.rel)))
+                    .collect::<Vec<_>>()
+            });
+        }
+        engine_opts.combine_queries.get_or_insert(true);
         let engine = Engine::new(rules, known, engine_opts);
         run_pool(opts.jobs, || {
             targets
                 .par_iter()
                 .map_init(Worker::default, |w, t| {
                     let (src, issue) = source::read(&t.path, t.rel.clone(), max);
-                    let r = scan_one(&engine, w, src, issue, &t.rel);
-                    if count {
-                        progress.findings.fetch_add(r.findings.len(), Ordering::Relaxed);
-                        progress.done.fetch_add(1, Ordering::Relaxed);
-                    }
-                    r
+                    counted(scan_one(&engine, w, src, issue, &t.rel))
                 })
                 .collect::<Vec<_>>()
         })
@@ -174,15 +192,23 @@ pub fn scan_with_progress(rules: &RuleSet, opts: &ScanOptions, progress: &Progre
 /// Scans files whose content is already in memory (`--staged`).
 pub fn scan_memory(rules: &RuleSet, files: Vec<MemoryFile>, opts: &ScanOptions) -> ScanReport {
     let known = Knowledge::default();
-    let engine = Engine::new(rules, &known, opts.engine.clone());
+    let mut engine = Engine::new(rules, &known, opts.engine.clone());
     let max = opts.max_file_size;
     let results = run_pool(opts.jobs, || {
-        files
+        let loaded: Vec<_> = files
             .into_par_iter()
-            .map_init(Worker::default, |w, f| {
+            .map(|f| {
                 let (src, issue) = source::from_bytes(std::path::Path::new(&f.rel), f.rel.clone(), f.bytes, max);
-                scan_one(&engine, w, src, issue, &f.rel)
+                (src, issue, f.rel)
             })
+            .collect();
+        if loaded.len() < COMBINE_FROM {
+            engine.prepare(&loaded.iter().filter_map(|(src, _, _)| src.as_ref()).collect::<Vec<_>>());
+        }
+        let engine = &engine;
+        loaded
+            .into_par_iter()
+            .map_init(Worker::default, |w, (src, issue, rel)| scan_one(engine, w, src, issue, &rel))
             .collect::<Vec<_>>()
     });
     assemble(rules, PathBuf::from("."), results)

@@ -140,3 +140,49 @@ fn combined_queries_find_what_separate_queries_find() {
     assert_eq!(key(&combined), key(&separate));
     assert_eq!(combined.assets, separate.assets);
 }
+
+/// A small scan (a pre-commit run) reads its files first and compiles, per
+/// language, one query for just the matchers they hit; scanned in groups
+/// that small, the fixtures must give what one query per matcher gives.
+#[test]
+fn small_scans_find_what_separate_queries_find() {
+    let separate = run_with(EngineOptions { combine_queries: Some(false), ..EngineOptions::default() });
+    let rules = RuleSet::compile(RuleSet::embedded_sources()).expect("embedded rules");
+    let mut files: Vec<PathBuf> = ignore::WalkBuilder::new(fixtures_dir())
+        .hidden(false)
+        .build()
+        .flatten()
+        .filter(|e| e.file_type().is_some_and(|t| t.is_file()))
+        .map(|e| e.into_path())
+        .filter(|p| !p.starts_with(fixtures_dir().join("repos")))
+        .collect();
+    files.sort();
+    let in_fixtures = |p: &str| p.rsplit_once("fixtures/").map_or(p.to_string(), |(_, rel)| rel.to_string());
+    let key = |r: &ScanReport| -> Vec<(String, usize, usize, String, String)> {
+        let mut k: Vec<_> = r
+            .findings
+            .iter()
+            .map(|f| {
+                (in_fixtures(&f.span.path), f.span.start.line, f.span.start.col, f.rule_id.clone(), f.message.clone())
+            })
+            .collect();
+        k.sort();
+        k
+    };
+    let mut small = Vec::new();
+    // Groups of 20, well under `scan::COMBINE_FROM`, and of mixed languages.
+    for group in files.chunks(20) {
+        let opts = ScanOptions {
+            paths: group.to_vec(),
+            walk: WalkOptions { no_ignore: false, excludes: vec![], follow_symlinks: false },
+            max_file_size: 8 << 20,
+            engine: EngineOptions::default(),
+            jobs: 0,
+            shard: None,
+        };
+        small.extend(key(&scan(&rules, &opts).expect("scan")));
+    }
+    small.sort();
+    assert!(files.len() > 40 && !small.is_empty());
+    assert_eq!(small, key(&separate));
+}

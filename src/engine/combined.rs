@@ -5,10 +5,13 @@
 //! typical file that reaches the parser is hit by half a dozen rules.
 //!
 //! Compiling a language's combined query costs ~0.1 s, which only pays on
-//! larger scans; small scans (pre-commit) run each hit matcher's own query.
+//! larger scans; small scans (pre-commit) read their files first and
+//! compile one query per language for just the matchers those files hit.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
 
+use rayon::prelude::*;
 use tree_sitter::Query;
 
 use super::MatcherRef;
@@ -32,34 +35,67 @@ impl Combined {
     }
 }
 
-/// Combined queries, built per language on first use.
+/// Combined queries: either every matcher of a language, built on first
+/// use, or prepared up front for just the matchers a small scan's files need.
 pub struct QueryBank {
     langs: Vec<OnceLock<Option<Combined>>>,
+    prepared: bool,
 }
 
 impl Default for QueryBank {
     fn default() -> Self {
-        QueryBank { langs: Language::ALL.iter().map(|_| OnceLock::new()).collect() }
+        QueryBank { langs: Language::ALL.iter().map(|_| OnceLock::new()).collect(), prepared: false }
     }
 }
 
 impl QueryBank {
-    pub fn get(&self, rules: &RuleSet, lang: Language) -> Option<&Combined> {
-        self.langs[lang as usize].get_or_init(|| build(rules, lang)).as_ref()
+    /// One query per language holding only `needs`, compiled now, the
+    /// languages in parallel. Compiling any query costs tree-sitter a pass
+    /// over the grammar's whole parse table (3 to 20 ms, TypeScript's the
+    /// most), so a pre-commit run compiles one per language rather than
+    /// one per matcher it hits.
+    pub fn prepared(rules: &RuleSet, needs: &BTreeMap<Language, BTreeSet<MatcherRef>>) -> QueryBank {
+        // Largest grammars first, one language per task: the analysis costs
+        // about the parse table's size, and TypeScript's alone can take as
+        // long as three small ones.
+        let mut jobs: Vec<(&Language, &BTreeSet<MatcherRef>)> = needs.iter().collect();
+        jobs.sort_by_key(|(lang, _)| std::cmp::Reverse(lang.grammar().parse_state_count()));
+        let built: Vec<(Language, Option<Combined>)> =
+            jobs.par_iter().with_max_len(1).map(|(lang, only)| (**lang, build(rules, **lang, Some(only)))).collect();
+        let bank = QueryBank { prepared: true, ..QueryBank::default() };
+        for (lang, combined) in built {
+            let _ = bank.langs[lang as usize].set(combined);
+        }
+        bank
+    }
+
+    /// The combined query to walk a file of `lang` with for `hits`, if any:
+    /// a prepared one that holds them all, or (when `combine` is on and it
+    /// serves more than one matcher) the language's full one.
+    pub fn for_hits(&self, rules: &RuleSet, lang: Language, hits: &[MatcherRef], combine: bool) -> Option<&Combined> {
+        if self.prepared {
+            let combined = self.langs[lang as usize].get()?.as_ref()?;
+            return hits.iter().all(|h| combined.owners.binary_search(h).is_ok()).then_some(combined);
+        }
+        if !combine || hits.len() < 2 {
+            return None;
+        }
+        self.langs[lang as usize].get_or_init(|| build(rules, lang, None)).as_ref()
     }
 }
 
-fn build(rules: &RuleSet, lang: Language) -> Option<Combined> {
+fn build(rules: &RuleSet, lang: Language, only: Option<&BTreeSet<MatcherRef>>) -> Option<Combined> {
     let mut source = String::new();
     // (start byte of the matcher's text in `source`, matcher)
     let mut starts: Vec<(usize, MatcherRef)> = Vec::new();
     for (ri, rule) in rules.rules.iter().enumerate() {
         for (mi, m) in rule.matchers.iter().enumerate() {
             let Pattern::Query(q) = &m.pattern else { continue };
-            if m.target != Target::Lang(lang) {
+            let mref = MatcherRef { rule: ri, matcher: mi };
+            if m.target != Target::Lang(lang) || only.is_some_and(|o| !o.contains(&mref)) {
                 continue;
             }
-            starts.push((source.len(), MatcherRef { rule: ri, matcher: mi }));
+            starts.push((source.len(), mref));
             source.push_str(q.source());
             source.push('\n');
         }

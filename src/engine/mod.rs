@@ -11,9 +11,10 @@ pub mod props;
 pub mod resolve;
 pub mod rust_syn;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::time::{Duration, Instant};
 
+use rayon::prelude::*;
 use regex::Regex;
 use tree_sitter::{Node, Parser, QueryCursor, StreamingIterator, Tree};
 
@@ -206,9 +207,31 @@ impl<'r> Engine<'r> {
         out
     }
 
-    /// Prefilter, parse, match and constrain one source.
-    fn match_source(&self, src: &Source, worker: &mut Worker) -> FileOutcome {
-        let mut out = FileOutcome::default();
+    /// Compiles now, per language, one query for just the matchers these
+    /// sources need (see `QueryBank::prepared`): for scans of a few files
+    /// held in memory, such as a pre-commit run.
+    pub fn prepare(&mut self, sources: &[&Source]) {
+        if self.opts.combine_queries == Some(false) {
+            return;
+        }
+        // In parallel: the first files of a language build its literal
+        // automaton and compile the file conditions they reach.
+        let hits: Vec<Vec<MatcherRef>> = sources.par_iter().map(|src| self.hits(src)).collect();
+        let mut needs: BTreeMap<Language, BTreeSet<MatcherRef>> = BTreeMap::new();
+        for file_hits in hits {
+            for m in file_hits {
+                let matcher = &self.rules.rules[m.rule].matchers[m.matcher];
+                if let (Pattern::Query(_), Target::Lang(lang)) = (&matcher.pattern, matcher.target) {
+                    needs.entry(lang).or_default().insert(m);
+                }
+            }
+        }
+        self.bank = combined::QueryBank::prepared(self.rules, &needs);
+    }
+
+    /// The matchers that may match `src`: the literal prefilter's hits
+    /// whose file conditions hold.
+    fn hits(&self, src: &Source) -> Vec<MatcherRef> {
         let t = Instant::now();
         let hits = if self.opts.no_prefilter {
             self.prefilter.all(src.lang, &src.text)
@@ -227,6 +250,13 @@ impl<'r> Engine<'r> {
             hits
         };
         self.timed(Charge::Prefilter, t);
+        hits
+    }
+
+    /// Prefilter, parse, match and constrain one source.
+    fn match_source(&self, src: &Source, worker: &mut Worker) -> FileOutcome {
+        let mut out = FileOutcome::default();
+        let hits = self.hits(src);
         if hits.is_empty() {
             return out;
         }
@@ -362,9 +392,7 @@ impl<'r> Engine<'r> {
         hits: &[MatcherRef],
         worker: &mut Worker,
     ) -> Vec<(MatcherRef, Vec<Cap<'t>>)> {
-        let combined = (self.opts.combine_queries == Some(true) && hits.len() > 1)
-            .then(|| self.bank.get(self.rules, lang))
-            .flatten();
+        let combined = self.bank.for_hits(self.rules, lang, hits, self.opts.combine_queries == Some(true));
         // One time budget for all of a file's query walks, whichever way
         // they run: a hostile file costs at most the timeout here.
         let deadline = Instant::now() + self.opts.parse_timeout;
@@ -471,18 +499,11 @@ impl<'r> Engine<'r> {
         test_file: bool,
         out: &mut FileOutcome,
     ) {
-        let Some(re) = re.get() else { return };
-        for (n, c) in re.captures_iter(&src.text).enumerate() {
-            if n > 10_000 {
-                break;
-            }
+        for spans in re.capture_spans(&src.text, 10_001) {
             let caps: Vec<Cap<'_>> = (0..matcher.capture_names.len())
                 .map(|i| {
-                    c.get(i).map_or(Cap { start: 0, end: 0, node: None }, |m| Cap {
-                        start: m.start(),
-                        end: m.end(),
-                        node: None,
-                    })
+                    let (start, end) = spans.get(i).copied().flatten().unwrap_or((0, 0));
+                    Cap { start, end, node: None }
                 })
                 .collect();
             if let Some(hit) = self.evaluate(src, None, rule, matcher, &caps, test_file) {

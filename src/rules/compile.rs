@@ -2,8 +2,9 @@
 //! compiled once, captures are bound to indices, and every inconsistency is
 //! reported against the line of the rule file it comes from.
 
+use std::collections::HashMap;
 use std::fmt;
-use std::sync::OnceLock;
+use std::sync::{Arc, LazyLock, Mutex, OnceLock};
 
 use miette::{NamedSource, SourceSpan};
 use regex::Regex;
@@ -73,43 +74,93 @@ impl LazyQuery {
 /// folding and word boundaries differ only on non-ASCII characters. The
 /// ASCII form keeps the lazy DFA small; the Unicode form's DFA over big
 /// classes kept overflowing its cache and falling back to the slow PikeVM.
-pub struct LazyRegex {
+#[derive(Clone)]
+pub struct LazyRegex(Arc<RegexForms>);
+
+/// A regex's compiled forms, shared by every `LazyRegex` of the same source.
+struct RegexForms {
     source: String,
-    compiled: OnceLock<Option<(Regex, Option<regex::bytes::Regex>)>>,
+    full: OnceLock<Option<Regex>>,
+    /// The same regex without Unicode, for ASCII text (where both match
+    /// alike): smaller automata that build faster and rarely overflow the
+    /// lazy DFA's cache. Built separately, so that a pre-commit run over
+    /// ASCII files never pays for the Unicode form.
+    ascii: OnceLock<Option<regex::bytes::Regex>>,
 }
+
+/// One entry per distinct source in a process-wide table: a compiled regex
+/// depends on its source alone, and the packs repeat many (each language's
+/// matcher of a rule carries the same `where:` entries, and the file
+/// conditions derived from them). Compiling each copy separately was a
+/// third of a pre-commit run.
+pub(crate) fn interned<T: Send + Sync + 'static>(
+    table: &'static InternTable<T>,
+    key: &str,
+    make: impl FnOnce() -> T,
+) -> Arc<T> {
+    let mut table = table.lock().unwrap_or_else(|e| e.into_inner());
+    table.entry(key.to_string()).or_insert_with(|| Arc::new(make())).clone()
+}
+
+/// Values by source text, for [`interned`].
+pub(crate) type InternTable<T> = LazyLock<Mutex<HashMap<String, Arc<T>>>>;
+
+static REGEXES: InternTable<RegexForms> = LazyLock::new(Default::default);
 
 impl LazyRegex {
     pub fn new(source: &str) -> Self {
-        LazyRegex { source: source.to_string(), compiled: OnceLock::new() }
+        LazyRegex(interned(&REGEXES, source, || RegexForms {
+            source: source.to_string(),
+            full: OnceLock::new(),
+            ascii: OnceLock::new(),
+        }))
+    }
+
+    pub fn source(&self) -> &str {
+        &self.0.source
     }
 
     /// Compiles now; the error text if it does not compile.
     pub fn check(&self) -> Result<(), String> {
-        Regex::new(&self.source).map(|_| ()).map_err(|e| e.to_string())
-    }
-
-    fn compiled(&self) -> Option<&(Regex, Option<regex::bytes::Regex>)> {
-        self.compiled
-            .get_or_init(|| {
-                let full = Regex::new(&self.source).ok()?;
-                let ascii = regex::bytes::RegexBuilder::new(&self.source).unicode(false).build().ok();
-                Some((full, ascii))
-            })
-            .as_ref()
+        Regex::new(&self.0.source).map(|_| ()).map_err(|e| e.to_string())
     }
 
     /// The compiled regex; one that does not compile (only possible in a
     /// built-in pack, which the tests rule out) matches nothing.
     pub fn get(&self) -> Option<&Regex> {
-        self.compiled().map(|(full, _)| full)
+        self.0.full.get_or_init(|| Regex::new(&self.0.source).ok()).as_ref()
+    }
+
+    fn ascii_for(&self, text: &str) -> Option<&regex::bytes::Regex> {
+        if !text.is_ascii() {
+            return None;
+        }
+        let forms = &self.0;
+        forms.ascii.get_or_init(|| regex::bytes::RegexBuilder::new(&forms.source).unicode(false).build().ok()).as_ref()
+    }
+
+    /// Whether the regex matches `text`; `None` if it does not compile.
+    pub fn test(&self, text: &str) -> Option<bool> {
+        match self.ascii_for(text) {
+            Some(ascii) => Some(ascii.is_match(text.as_bytes())),
+            None => self.get().map(|full| full.is_match(text)),
+        }
     }
 
     pub fn is_match(&self, text: &str) -> bool {
-        match self.compiled() {
-            Some((_, Some(ascii))) if text.is_ascii() => ascii.is_match(text.as_bytes()),
-            Some((full, _)) => full.is_match(text),
-            None => false,
+        self.test(text).unwrap_or(false)
+    }
+
+    /// The byte spans of each group (the whole match first) of up to
+    /// `limit` matches in `text`.
+    pub fn capture_spans(&self, text: &str, limit: usize) -> Vec<Vec<Option<(usize, usize)>>> {
+        if let Some(ascii) = self.ascii_for(text) {
+            let spans = |c: regex::bytes::Captures<'_>| c.iter().map(|m| m.map(|m| (m.start(), m.end()))).collect();
+            return ascii.captures_iter(text.as_bytes()).take(limit).map(spans).collect();
         }
+        let Some(full) = self.get() else { return Vec::new() };
+        let spans = |c: regex::Captures<'_>| c.iter().map(|m| m.map(|m| (m.start(), m.end()))).collect();
+        full.captures_iter(text).take(limit).map(spans).collect()
     }
 }
 
@@ -661,8 +712,8 @@ fn compile_matcher(
 fn file_conditions(constraints: &[Constraint], out: &mut Vec<FileCondition>) {
     for k in constraints.iter().filter(|k| !k.optional && !k.resolve) {
         let Some(re) = &k.regex else { continue };
-        if !out.iter().any(|c| c.source == re.source) {
-            out.push(FileCondition::derived_from(&re.source));
+        if !out.iter().any(|c| c.source == re.source()) {
+            out.push(FileCondition::derived_from(re.source()));
         }
     }
 }

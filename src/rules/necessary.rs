@@ -20,11 +20,11 @@
 //! trimmed form usually starts with a literal that the regex engine can
 //! skip to, instead of running its automaton over every byte of the file.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, LazyLock, OnceLock};
 
 use regex_syntax::hir::{Hir, HirKind, Repetition};
 
-use super::compile::LazyRegex;
+use super::compile::{interned, InternTable, LazyRegex};
 
 /// A regex the whole file must match for a matcher to be worth parsing for,
 /// built on first use (deriving and compiling them all would cost a
@@ -33,18 +33,22 @@ pub struct FileCondition {
     /// The `prefilter_regex` itself, or the `where:` regex to derive from.
     pub source: String,
     derived: bool,
-    regex: OnceLock<Option<LazyRegex>>,
+    /// Shared by every condition of the same kind and source: most are
+    /// derived from a `where:` entry that each language's matcher repeats.
+    regex: Arc<OnceLock<Option<LazyRegex>>>,
 }
+
+static DERIVED: InternTable<OnceLock<Option<LazyRegex>>> = LazyLock::new(Default::default);
 
 impl FileCondition {
     /// An author's `prefilter_regex`.
     pub fn declared(source: &str) -> Self {
-        FileCondition { source: source.to_string(), derived: false, regex: OnceLock::new() }
+        FileCondition { source: source.to_string(), derived: false, regex: Arc::new(OnceLock::new()) }
     }
 
     /// The condition implied by a `where:` regex on a capture's own text.
     pub fn derived_from(source: &str) -> Self {
-        FileCondition { source: source.to_string(), derived: true, regex: OnceLock::new() }
+        FileCondition { source: source.to_string(), derived: true, regex: interned(&DERIVED, source, OnceLock::new) }
     }
 
     /// Whether `text` may hold a match; when in doubt (nothing to derive,
@@ -54,10 +58,7 @@ impl FileCondition {
             let source = if self.derived { file_condition(&self.source)? } else { self.source.clone() };
             Some(LazyRegex::new(&source))
         });
-        match regex {
-            Some(r) if r.get().is_some() => r.is_match(text),
-            _ => true,
-        }
+        regex.as_ref().and_then(|r| r.test(text)).unwrap_or(true)
     }
 }
 
