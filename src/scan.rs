@@ -174,10 +174,18 @@ pub fn scan_with_progress(rules: &RuleSet, opts: &ScanOptions, progress: &Progre
         if let Some(p) = &opts.engine.profile {
             p.learn_pass(wanted.len(), started.elapsed());
         }
-        let again: Vec<usize> = (0..targets.len()).filter(|&i| !results[i].misses.is_empty()).collect();
+        // Only a file for which some symbol it missed is now known can come
+        // out differently: the resolver's lookups are all it shares with
+        // other files, and its first different step would be one of them.
+        let started = std::time::Instant::now();
+        let again: Vec<usize> =
+            (0..targets.len()).filter(|&i| results[i].misses.iter().any(|w| known.get(w).is_some())).collect();
         let rescan: Vec<&Target> = again.iter().map(|&i| targets[i]).collect();
         for (i, r) in again.into_iter().zip(scan_targets(&known, &rescan, false)) {
             results[i] = r;
+        }
+        if let Some(p) = &opts.engine.profile {
+            p.rescan(rescan.len(), started.elapsed());
         }
     }
     let mut report = assemble(rules, base, results);

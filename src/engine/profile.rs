@@ -37,6 +37,9 @@ pub struct Profile {
     learn_wall_ns: AtomicU64,
     learn_wanted: AtomicU64,
     learn_parsed: AtomicU64,
+    /// Files scanned again with what the pass learned, and how long it took.
+    rescanned: AtomicU64,
+    rescan_wall_ns: AtomicU64,
 }
 
 /// What a timed section is charged to.
@@ -64,6 +67,8 @@ impl Profile {
             learn_wall_ns: AtomicU64::new(0),
             learn_wanted: AtomicU64::new(0),
             learn_parsed: AtomicU64::new(0),
+            rescanned: AtomicU64::new(0),
+            rescan_wall_ns: AtomicU64::new(0),
         })
     }
 
@@ -107,6 +112,12 @@ impl Profile {
         self.learn_wall_ns.fetch_add(wall.as_nanos() as u64, Relaxed);
     }
 
+    /// After the cross-file pass, `files` were scanned again in `wall`.
+    pub fn rescan(&self, files: usize, wall: std::time::Duration) {
+        self.rescanned.fetch_add(files as u64, Relaxed);
+        self.rescan_wall_ns.fetch_add(wall.as_nanos() as u64, Relaxed);
+    }
+
     /// The cross-file pass parsed a file.
     pub fn learn_parsed(&self) {
         self.learn_parsed.fetch_add(1, Relaxed);
@@ -136,10 +147,12 @@ impl Profile {
             ms(&self.index_ns),
         );
         out.push_str(&format!(
-            "cross-file pass: {} symbols, {} files parsed, {:.0} ms wall\n",
+            "cross-file pass: {} symbols, {} files parsed, {:.0} ms wall; {} files scanned again, {:.0} ms wall\n",
             self.learn_wanted.load(Relaxed),
             self.learn_parsed.load(Relaxed),
             ms(&self.learn_wall_ns),
+            self.rescanned.load(Relaxed),
+            ms(&self.rescan_wall_ns),
         ));
         out.push_str(&format!(
             "{:<32} {:>8} {:>13} {:>9} {:>8} {:>9} {:>8}\n",
