@@ -102,6 +102,12 @@ fn return_freed_memory() {
 const COMBINED_BUDGET_BASE: Duration = Duration::from_millis(100);
 const COMBINED_BUDGET_PER_MB: Duration = Duration::from_millis(250);
 
+/// Past this many places where its anchored matchers may match, a file's
+/// query walks cover it whole (see `Engine::anchor_ranges`).
+const MAX_ANCHOR_SPANS: usize = 64;
+/// Places closer than this share one walk.
+const ANCHOR_MERGE_GAP: usize = 2048;
+
 /// Files above this size are parsed one at a time (see `Engine::large_file`).
 const LARGE_FILE: usize = 512 << 10;
 
@@ -396,12 +402,13 @@ impl<'r> Engine<'r> {
         // One time budget for all of a file's query walks, whichever way
         // they run: a hostile file costs at most the timeout here.
         let deadline = Instant::now() + self.opts.parse_timeout;
+        let ranges = self.anchor_ranges(src, hits);
         let separately = |worker: &mut Worker| {
             let mut matched = Vec::new();
             for mref in hits {
                 let matcher = &self.rules.rules[mref.rule].matchers[mref.matcher];
                 let t = Instant::now();
-                for caps in self.run_query(src, tree, matcher, worker, deadline) {
+                for caps in self.run_query(src, tree, matcher, worker, deadline, ranges.as_deref()) {
                     matched.push((*mref, caps));
                 }
                 self.timed(Charge::Query(mref.rule), t);
@@ -429,21 +436,19 @@ impl<'r> Engine<'r> {
             overran.set(late);
             late
         };
-        let qopts = tree_sitter::QueryCursorOptions::new().progress_callback(&mut progress);
-        let mut matches = cursor.matches_with_options(&combined.query, tree.root_node(), src.text.as_bytes(), qopts);
-        while let Some(m) = matches.next() {
+        for_each_match(cursor, &combined.query, tree, src.text.as_bytes(), ranges.as_deref(), &mut progress, |m| {
             let owner = combined.owner[m.pattern_index];
-            let Ok(slot) = hits.binary_search(&owner) else { continue };
+            let Ok(slot) = hits.binary_search(&owner) else { return true };
             let matcher = &self.rules.rules[owner.rule].matchers[owner.matcher];
             if per[slot].len() > 10_000 {
-                continue;
+                return true;
             }
             let remap = combined.remap(owner);
             if let Some(caps) = collect_caps(matcher, m.captures, |i| remap[i]) {
                 per[slot].push(caps);
             }
-        }
-        drop(matches);
+            true
+        });
         if overran.get() {
             if let Some(p) = &self.opts.profile {
                 p.charge_duration(Charge::Query(hits[0].rule), t.elapsed());
@@ -468,25 +473,50 @@ impl<'r> Engine<'r> {
         matcher: &Matcher,
         worker: &mut Worker,
         deadline: Instant,
+        ranges: Option<&[std::ops::Range<usize>]>,
     ) -> Vec<Vec<Cap<'t>>> {
         let Pattern::Query(lazy) = &matcher.pattern else { return Vec::new() };
         let Some((query, remap)) = lazy.get(&matcher.capture_names) else { return Vec::new() };
         let cursor = worker.cursor.get_or_insert_with(QueryCursor::new);
         cursor.set_match_limit(4096);
         let mut progress = |_: &tree_sitter::QueryCursorState| Instant::now() > deadline;
-        let qopts = tree_sitter::QueryCursorOptions::new().progress_callback(&mut progress);
-        let text = src.text.as_bytes();
-        let mut matches = cursor.matches_with_options(query, tree.root_node(), text, qopts);
         let mut found: Vec<Vec<Cap<'t>>> = Vec::new();
-        while let Some(m) = matches.next() {
+        for_each_match(cursor, query, tree, src.text.as_bytes(), ranges, &mut progress, |m| {
             if let Some(caps) = collect_caps(matcher, m.captures, |i| Some(remap[i])) {
                 found.push(caps);
             }
-            if found.len() > 10_000 {
-                break;
+            found.len() <= 10_000
+        });
+        found
+    }
+
+    /// Where in `src` the hit matchers can match, when each of them is
+    /// anchored: it has a file condition derived from a capture's own
+    /// regex, whose matches in the file every match of the matcher overlaps
+    /// (`FileCondition::anchor_spans`). The query walks then visit only the
+    /// nodes around those places instead of the whole tree. `None` (walk
+    /// everything) when a matcher is not anchored, or when the places are
+    /// so many that the walks would cost as much as one over the whole file.
+    fn anchor_ranges(&self, src: &Source, hits: &[MatcherRef]) -> Option<Vec<std::ops::Range<usize>>> {
+        if self.opts.no_prefilter {
+            return None;
+        }
+        let mut spans = Vec::new();
+        for h in hits {
+            let matcher = &self.rules.rules[h.rule].matchers[h.matcher];
+            spans.extend(matcher.requires.iter().find_map(|c| c.anchor_spans(&src.text, MAX_ANCHOR_SPANS))?);
+        }
+        spans.sort_unstable();
+        let mut ranges: Vec<std::ops::Range<usize>> = Vec::new();
+        for (start, end) in spans {
+            match ranges.last_mut() {
+                // Close places share one walk: each walk costs the path
+                // from the root down to its range.
+                Some(last) if start <= last.end + ANCHOR_MERGE_GAP => last.end = last.end.max(end),
+                _ => ranges.push(start..end),
             }
         }
-        found
+        (ranges.len() <= MAX_ANCHOR_SPANS).then_some(ranges)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -683,6 +713,41 @@ impl FileOutcome {
         }
         self.assets.extend(asset);
     }
+}
+
+/// Calls `each` on every match of `query` in `tree`, or only on those
+/// whose nodes reach into `ranges` (sorted and disjoint), each match once,
+/// until `each` returns false or `late` says the time is up.
+fn for_each_match<'t, L: FnMut(&tree_sitter::QueryCursorState) -> bool>(
+    cursor: &mut QueryCursor,
+    query: &tree_sitter::Query,
+    tree: &'t Tree,
+    text: &[u8],
+    ranges: Option<&[std::ops::Range<usize>]>,
+    late: &mut L,
+    mut each: impl FnMut(&tree_sitter::QueryMatch<'_, 't>) -> bool,
+) {
+    let whole = [0..usize::MAX];
+    let ranges = ranges.unwrap_or(&whole);
+    // A match whose nodes reach into two ranges is found by both walks.
+    let mut seen: HashSet<(usize, Vec<(u32, usize)>)> = HashSet::new();
+    for range in ranges {
+        cursor.set_byte_range(range.clone());
+        let qopts = tree_sitter::QueryCursorOptions::new().progress_callback(late);
+        let mut matches = cursor.matches_with_options(query, tree.root_node(), text, qopts);
+        while let Some(m) = matches.next() {
+            if ranges.len() > 1 {
+                let key = (m.pattern_index, m.captures.iter().map(|c| (c.index, c.node.id())).collect());
+                if !seen.insert(key) {
+                    continue;
+                }
+            }
+            if !each(m) {
+                break;
+            }
+        }
+    }
+    cursor.set_byte_range(0..usize::MAX);
 }
 
 /// A match's captures in the matcher's slots (the first node per name);

@@ -151,6 +151,15 @@ impl LazyRegex {
         self.test(text).unwrap_or(false)
     }
 
+    /// The spans of up to `limit` matches in `text`; `None` if the regex
+    /// does not compile.
+    pub fn find_spans(&self, text: &str, limit: usize) -> Option<Vec<(usize, usize)>> {
+        if let Some(ascii) = self.ascii_for(text) {
+            return Some(ascii.find_iter(text.as_bytes()).take(limit).map(|m| (m.start(), m.end())).collect());
+        }
+        Some(self.get()?.find_iter(text).take(limit).map(|m| (m.start(), m.end())).collect())
+    }
+
     /// The byte spans of each group (the whole match first) of up to
     /// `limit` matches in `text`.
     pub fn capture_spans(&self, text: &str, limit: usize) -> Vec<Vec<Option<(usize, usize)>>> {

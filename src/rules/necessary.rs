@@ -51,14 +51,33 @@ impl FileCondition {
         FileCondition { source: source.to_string(), derived: true, regex: interned(&DERIVED, source, OnceLock::new) }
     }
 
+    fn regex(&self) -> Option<&LazyRegex> {
+        self.regex
+            .get_or_init(|| {
+                let source = if self.derived { file_condition(&self.source)? } else { self.source.clone() };
+                Some(LazyRegex::new(&source))
+            })
+            .as_ref()
+    }
+
     /// Whether `text` may hold a match; when in doubt (nothing to derive,
     /// a regex that fails to build), it may.
     pub fn holds(&self, text: &str) -> bool {
-        let regex = self.regex.get_or_init(|| {
-            let source = if self.derived { file_condition(&self.source)? } else { self.source.clone() };
-            Some(LazyRegex::new(&source))
-        });
-        regex.as_ref().and_then(|r| r.test(text)).unwrap_or(true)
+        self.regex().and_then(|r| r.test(text)).unwrap_or(true)
+    }
+
+    /// For a derived condition, the spans of its matches in `text` (at
+    /// most `limit`): every match of the matcher has a capture that
+    /// overlaps one of them. A capture's text holds a match of the relaxed
+    /// regex, and a search of the whole file that starts before it either
+    /// reports that match or an earlier one that runs into it. `None` for a
+    /// declared condition (it may hold anywhere) or past `limit`.
+    pub fn anchor_spans(&self, text: &str, limit: usize) -> Option<Vec<(usize, usize)>> {
+        if !self.derived {
+            return None;
+        }
+        let spans = self.regex()?.find_spans(text, limit + 1)?;
+        (spans.len() <= limit).then_some(spans)
     }
 }
 
