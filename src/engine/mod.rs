@@ -727,8 +727,8 @@ fn for_each_match<'t, L: FnMut(&tree_sitter::QueryCursorState) -> bool>(
     late: &mut L,
     mut each: impl FnMut(&tree_sitter::QueryMatch<'_, 't>) -> bool,
 ) {
-    let whole = [0..usize::MAX];
-    let ranges = ranges.unwrap_or(&whole);
+    let whole = std::slice::from_ref(&WHOLE_FILE);
+    let ranges = ranges.unwrap_or(whole);
     // A match whose nodes reach into two ranges is found by both walks.
     let mut seen: HashSet<(usize, Vec<(u32, usize)>)> = HashSet::new();
     for range in ranges {
@@ -747,8 +747,11 @@ fn for_each_match<'t, L: FnMut(&tree_sitter::QueryCursorState) -> bool>(
             }
         }
     }
-    cursor.set_byte_range(0..usize::MAX);
+    cursor.set_byte_range(WHOLE_FILE);
 }
+
+/// The byte range of a query cursor that has none.
+const WHOLE_FILE: std::ops::Range<usize> = 0..usize::MAX;
 
 /// A match's captures in the matcher's slots (the first node per name);
 /// `None` when the focus capture is missing.
