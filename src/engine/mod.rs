@@ -354,15 +354,23 @@ impl<'r> Engine<'r> {
         if !mentions.in_file(lang, &src.text) {
             return None;
         }
-        let _one_large_file = self.large_file_turn(src);
         if let Some(p) = &self.opts.profile {
             p.learn_parsed();
         }
-        let tree = self.parse(src, lang, worker)?;
-        let cx = FileContext::new(lang, tree.root_node(), &src.text, self.known);
-        let mut k = Knowledge::default();
-        k.learn(src, &cx, wanted);
-        Some(k)
+        let learned = {
+            let _one_large_file = self.large_file_turn(src);
+            self.parse(src, lang, worker).map(|tree| {
+                let cx = FileContext::new(lang, tree.root_node(), &src.text, self.known);
+                let mut k = Knowledge::default();
+                k.learn(src, &cx, wanted);
+                k
+            })
+        };
+        // As after a large file of the main pass (see `scan`).
+        if src.text.len() > LARGE_FILE {
+            return_freed_memory();
+        }
+        learned
     }
 
     /// Waits for the large-file turn if `src` is large.
