@@ -698,9 +698,16 @@ fn compile_matcher(
         }
         requires.push(FileCondition::declared(&r.value));
     }
-    if let Pattern::Query(_) = &pattern {
+    if let Pattern::Query(q) = &pattern {
         // A regex matcher scans the raw text anyway.
         file_conditions(&constraints, &mut requires);
+        // The query's own text predicates test a capture's text like a
+        // `where:` regex does.
+        if let Some(re) = super::predicates::match_condition(q.source()) {
+            if !requires.iter().any(|c| c.source == re) {
+                requires.push(FileCondition::derived_from(&re));
+            }
+        }
     }
     Some(Matcher {
         target,
