@@ -35,27 +35,58 @@ pub struct FileCondition {
     derived: bool,
     /// Shared by every condition of the same kind and source: most are
     /// derived from a `where:` entry that each language's matcher repeats.
-    regex: Arc<OnceLock<Option<LazyRegex>>>,
+    regex: Arc<Forms>,
 }
 
-static DERIVED: InternTable<OnceLock<Option<LazyRegex>>> = LazyLock::new(Default::default);
+/// A condition's regex, in the form for any text and, when derived, a
+/// second one derived for ASCII text alone.
+#[derive(Default)]
+struct Forms {
+    any: OnceLock<Option<LazyRegex>>,
+    /// Derived from the regex read without Unicode: on ASCII text it means
+    /// the same, and its printed form stays small. Read with Unicode,
+    /// `(?i)key` prints as `[KkK][Ee][Yy]` and `\s` as a 30-range class; one
+    /// `where:` list became a 64 KB regex that took a pre-commit run 10 ms
+    /// to compile.
+    ascii: OnceLock<Derived>,
+}
+
+static DERIVED: InternTable<Forms> = LazyLock::new(Default::default);
 
 impl FileCondition {
     /// An author's `prefilter_regex`.
     pub fn declared(source: &str) -> Self {
-        FileCondition { source: source.to_string(), derived: false, regex: Arc::new(OnceLock::new()) }
+        FileCondition { source: source.to_string(), derived: false, regex: Arc::default() }
     }
 
     /// The condition implied by a `where:` regex on a capture's own text.
     pub fn derived_from(source: &str) -> Self {
-        FileCondition { source: source.to_string(), derived: true, regex: interned(&DERIVED, source, OnceLock::new) }
+        FileCondition { source: source.to_string(), derived: true, regex: interned(&DERIVED, source, Forms::default) }
     }
 
-    fn regex(&self) -> Option<&LazyRegex> {
+    /// The regex to test `text` with; `None` when it holds everywhere.
+    fn regex(&self, text: &str) -> Option<&LazyRegex> {
+        if self.derived && text.is_ascii() {
+            let ascii = self.regex.ascii.get_or_init(|| match file_condition(&self.source, false) {
+                Derived::Regex(r) => Derived::Compiled(LazyRegex::new(&r)),
+                other => other,
+            });
+            match ascii {
+                Derived::Compiled(r) => return Some(r),
+                Derived::Always => return None,
+                Derived::Regex(_) | Derived::Unreadable => {}
+            }
+        }
         self.regex
+            .any
             .get_or_init(|| {
-                let source = if self.derived { file_condition(&self.source)? } else { self.source.clone() };
-                Some(LazyRegex::new(&source))
+                if !self.derived {
+                    return Some(LazyRegex::new(&self.source));
+                }
+                match file_condition(&self.source, true) {
+                    Derived::Regex(r) => Some(LazyRegex::new(&r)),
+                    _ => None,
+                }
             })
             .as_ref()
     }
@@ -63,7 +94,7 @@ impl FileCondition {
     /// Whether `text` may hold a match; when in doubt (nothing to derive,
     /// a regex that fails to build), it may.
     pub fn holds(&self, text: &str) -> bool {
-        self.regex().and_then(|r| r.test(text)).unwrap_or(true)
+        self.regex(text).and_then(|r| r.test(text)).unwrap_or(true)
     }
 
     /// For a derived condition, the spans of its matches in `text` (at
@@ -76,20 +107,30 @@ impl FileCondition {
         if !self.derived {
             return None;
         }
-        let spans = self.regex()?.find_spans(text, limit + 1)?;
+        let spans = self.regex(text)?.find_spans(text, limit + 1)?;
         (spans.len() <= limit).then_some(spans)
     }
 }
 
-/// The file-level form of a capture regex, or `None` when it would hold in
-/// almost every file (it can match the empty string) or does not parse.
-fn file_condition(pattern: &str) -> Option<String> {
-    let hir = regex_syntax::parse(pattern).ok()?;
+/// What deriving a file condition from a capture regex gives.
+enum Derived {
+    Regex(String),
+    Compiled(LazyRegex),
+    /// The relaxed regex can match the empty string: it holds everywhere.
+    Always,
+    /// The regex cannot be read in this mode.
+    Unreadable,
+}
+
+/// The file-level form of a capture regex, read with or without Unicode.
+fn file_condition(pattern: &str, unicode: bool) -> Derived {
+    let parsed = regex_syntax::ParserBuilder::new().unicode(unicode).utf8(unicode).build().parse(pattern);
+    let Ok(hir) = parsed else { return Derived::Unreadable };
     let relaxed = trim_start(trim_end(strip_assertions(hir)));
     if relaxed.properties().minimum_len().is_none_or(|n| n == 0) {
-        return None;
+        return Derived::Always;
     }
-    Some(relaxed.to_string())
+    Derived::Regex(relaxed.to_string())
 }
 
 fn nullable(h: &Hir) -> bool {
@@ -174,11 +215,27 @@ fn strip_assertions(hir: Hir) -> Hir {
 
 #[cfg(test)]
 mod tests {
-    use super::file_condition;
+    use super::{file_condition, Derived, FileCondition};
 
+    fn derive(pattern: &str, unicode: bool) -> Option<String> {
+        match file_condition(pattern, unicode) {
+            Derived::Regex(r) => Some(r),
+            _ => None,
+        }
+    }
+
+    /// Whether the condition holds in `file`, checked in both forms: the
+    /// one for any text and (on ASCII text) the one derived without
+    /// Unicode, which must agree.
     fn holds(pattern: &str, file: &str) -> bool {
-        let cond = file_condition(pattern).expect("a condition");
-        regex::Regex::new(&cond).expect("the condition compiles").is_match(file)
+        let cond = derive(pattern, true).expect("a condition");
+        let any = regex::Regex::new(&cond).expect("the condition compiles").is_match(file);
+        if let Some(cond) = derive(pattern, false).filter(|_| file.is_ascii()) {
+            let re = regex::bytes::RegexBuilder::new(&cond).unicode(false).build().expect("it compiles");
+            assert_eq!(re.is_match(file.as_bytes()), any, "{pattern} on {file:?}");
+        }
+        assert_eq!(FileCondition::derived_from(pattern).holds(file), any);
+        any
     }
 
     #[test]
@@ -208,7 +265,7 @@ mod tests {
     #[test]
     fn edges_that_may_match_nothing_are_trimmed() {
         let capture = r"^(?:\w+\.)*(?i:(?:session|master)_?)?(?i:key)\[\s*:\s*[1-8]\s*\]$";
-        let cond = file_condition(capture).expect("a condition");
+        let cond = derive(capture, true).expect("a condition");
         // The match starts at the first required part, `key`.
         let found = regex::Regex::new(&cond).expect("compiles").find("x = obj.masterKey[:5]").expect("a match");
         assert_eq!(found.as_str(), "Key[:5]");
@@ -221,8 +278,24 @@ mod tests {
 
     #[test]
     fn conditions_that_hold_everywhere_are_not_kept() {
-        assert_eq!(file_condition(r"\W*$"), None);
-        assert_eq!(file_condition(r"^(a|)$"), None);
-        assert_eq!(file_condition(r"(unclosed"), None);
+        for unicode in [true, false] {
+            assert!(matches!(file_condition(r"\W*$", unicode), Derived::Always));
+            assert!(matches!(file_condition(r"^(a|)$", unicode), Derived::Always));
+            assert!(matches!(file_condition(r"(unclosed", unicode), Derived::Unreadable));
+        }
+        assert!(FileCondition::derived_from(r"(unclosed").holds("anything"));
+    }
+
+    #[test]
+    fn the_ascii_form_is_small_and_unicode_text_gets_the_full_one() {
+        let pattern = r"(?i)^\s*(secret|key)_?\w+$";
+        assert!(derive(pattern, false).expect("ASCII").len() * 10 < derive(pattern, true).expect("any").len());
+        // `\p{L}` cannot be read without Unicode: ASCII text falls back to
+        // the form for any text.
+        assert!(holds(r"^\p{L}+_key$", "let ключ_key = 1;"));
+        assert!(holds(r"^\p{L}+_key$", "let master_key = 1;"));
+        assert!(!holds(r"^\p{L}+_key$", "let _key = 1;"));
+        // Case folding beyond ASCII still counts on non-ASCII text.
+        assert!(holds(r"(?i)^key$", "x = \u{212A}EY; // é"));
     }
 }
