@@ -203,46 +203,7 @@ fn regex_group_names(source: &str) -> Result<Vec<String>, String> {
 /// Capture names of a query in order of first appearance, read from its text
 /// (comments and string literals skipped).
 fn query_capture_names(source: &str) -> Vec<String> {
-    let mut names: Vec<String> = Vec::new();
-    let mut chars = source.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            ';' => {
-                for c in chars.by_ref() {
-                    if c == '\n' {
-                        break;
-                    }
-                }
-            }
-            '"' => {
-                while let Some(c) = chars.next() {
-                    match c {
-                        '\\' => {
-                            chars.next();
-                        }
-                        '"' => break,
-                        _ => {}
-                    }
-                }
-            }
-            '@' => {
-                let mut name = String::new();
-                while let Some(&c) = chars.peek() {
-                    if c.is_alphanumeric() || matches!(c, '_' | '-' | '.') {
-                        name.push(c);
-                        chars.next();
-                    } else {
-                        break;
-                    }
-                }
-                if !name.is_empty() && !names.contains(&name) {
-                    names.push(name);
-                }
-            }
-            _ => {}
-        }
-    }
-    names
+    super::predicates::capture_names(source)
 }
 
 /// One language's way of finding a rule's pattern.

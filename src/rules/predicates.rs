@@ -13,7 +13,7 @@
 /// satisfies on some capture's text, joined into one alternation; `None`
 /// when some pattern has none (a match of it may be anywhere).
 pub(super) fn match_condition(query: &str) -> Option<String> {
-    let tokens = tokenize(query)?;
+    let tokens = tokenize(query);
     let mut at = 0;
     let mut per_pattern = Vec::new();
     while at < tokens.len() {
@@ -27,6 +27,19 @@ pub(super) fn match_condition(query: &str) -> Option<String> {
         return per_pattern.pop();
     }
     Some(per_pattern.iter().map(|c| format!("(?:{c})")).collect::<Vec<_>>().join("|"))
+}
+
+/// Capture names in order of first appearance.
+pub(super) fn capture_names(query: &str) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for token in tokenize(query) {
+        if let Token::Capture(name) = token {
+            if !name.is_empty() && !names.contains(&name) {
+                names.push(name);
+            }
+        }
+    }
+    names
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -44,13 +57,15 @@ enum Token {
     Word,
 }
 
-fn tokenize(query: &str) -> Option<Vec<Token>> {
+/// The query's tokens, up to an unterminated string if there is one.
+fn tokenize(query: &str) -> Vec<Token> {
     let mut out = Vec::new();
     let mut chars = query.chars().peekable();
-    let name = |chars: &mut std::iter::Peekable<std::str::Chars<'_>>| {
+    // Predicate names end in `?` or `!`; capture names never do.
+    let name = |chars: &mut std::iter::Peekable<std::str::Chars<'_>>, predicate: bool| {
         let mut s = String::new();
         while let Some(&c) = chars.peek() {
-            if c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | '?' | '!') {
+            if c.is_alphanumeric() || matches!(c, '_' | '-' | '.') || (predicate && matches!(c, '?' | '!')) {
                 s.push(c);
                 chars.next();
             } else {
@@ -75,8 +90,9 @@ fn tokenize(query: &str) -> Option<Vec<Token>> {
             '"' => {
                 let mut s = String::new();
                 loop {
-                    match chars.next()? {
-                        '\\' => s.push(match chars.next()? {
+                    let Some(c) = chars.next() else { return out };
+                    match c {
+                        '\\' => s.push(match chars.next().unwrap_or('\\') {
                             'n' => '\n',
                             't' => '\t',
                             'r' => '\r',
@@ -89,8 +105,8 @@ fn tokenize(query: &str) -> Option<Vec<Token>> {
                 }
                 out.push(Token::Str(s));
             }
-            '@' => out.push(Token::Capture(name(&mut chars))),
-            '#' => out.push(Token::Predicate(name(&mut chars))),
+            '@' => out.push(Token::Capture(name(&mut chars, false))),
+            '#' => out.push(Token::Predicate(name(&mut chars, true))),
             '?' | '*' | '+' => out.push(Token::Quantifier(c)),
             c if c.is_whitespace() || c == ':' => {}
             _ => {
@@ -106,7 +122,7 @@ fn tokenize(query: &str) -> Option<Vec<Token>> {
             }
         }
     }
-    Some(out)
+    out
 }
 
 /// What one item of a pattern guarantees.
