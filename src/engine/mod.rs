@@ -739,7 +739,7 @@ fn for_each_match<'t, L: FnMut(&tree_sitter::QueryCursorState) -> bool>(
     let ranges = ranges.unwrap_or(whole);
     // A match whose nodes reach into two ranges is found by both walks.
     let mut seen: HashSet<(usize, Vec<(u32, usize)>)> = HashSet::new();
-    for range in ranges {
+    'walks: for range in ranges {
         cursor.set_byte_range(range.clone());
         let qopts = tree_sitter::QueryCursorOptions::new().progress_callback(late);
         let mut matches = cursor.matches_with_options(query, tree.root_node(), text, qopts);
@@ -751,7 +751,7 @@ fn for_each_match<'t, L: FnMut(&tree_sitter::QueryCursorState) -> bool>(
                 }
             }
             if !each(m) {
-                break;
+                break 'walks;
             }
         }
     }
