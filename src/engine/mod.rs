@@ -21,7 +21,7 @@ use tree_sitter::{Node, Parser, QueryCursor, StreamingIterator, Tree};
 use crate::finding::{fingerprint, redact, Finding, Pos, Related, Span};
 use crate::inventory::{self, Asset};
 use crate::lang::Language;
-use crate::rules::{Constraint, LazyRegex, Matcher, Pattern, Rule, RuleSet, Target};
+use crate::rules::{Constraint, FileCondition, LazyRegex, Matcher, Pattern, Rule, RuleSet, Target};
 use crate::source::Source;
 pub use prefilter::{MatcherRef, Prefilter};
 use profile::Charge;
@@ -509,10 +509,15 @@ impl<'r> Engine<'r> {
         if self.opts.no_prefilter {
             return None;
         }
+        let requires = |h: &MatcherRef| &self.rules.rules[h.rule].matchers[h.matcher].requires;
+        // Searching the file for one matcher's places is wasted when
+        // another matcher has none: most files parsed are hit by both kinds.
+        if !hits.iter().all(|h| requires(h).iter().any(FileCondition::is_derived)) {
+            return None;
+        }
         let mut spans = Vec::new();
         for h in hits {
-            let matcher = &self.rules.rules[h.rule].matchers[h.matcher];
-            spans.extend(matcher.requires.iter().find_map(|c| c.anchor_spans(&src.text, MAX_ANCHOR_SPANS))?);
+            spans.extend(requires(h).iter().find_map(|c| c.anchor_spans(&src.text, MAX_ANCHOR_SPANS))?);
         }
         spans.sort_unstable();
         let mut ranges: Vec<std::ops::Range<usize>> = Vec::new();

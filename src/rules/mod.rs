@@ -9,6 +9,7 @@ pub mod check;
 mod compile;
 pub mod file;
 mod necessary;
+pub use necessary::FileCondition;
 mod predicates;
 
 use std::path::{Path, PathBuf};

@@ -64,6 +64,11 @@ impl FileCondition {
         FileCondition { source: source.to_string(), derived: true, regex: interned(&DERIVED, source, Forms::default) }
     }
 
+    /// Whether it is derived from a capture's regex (and so may anchor).
+    pub fn is_derived(&self) -> bool {
+        self.derived
+    }
+
     /// The regex to test `text` with; `None` when it holds everywhere.
     fn regex(&self, text: &str) -> Option<&LazyRegex> {
         if self.derived && text.is_ascii() {
