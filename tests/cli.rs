@@ -262,6 +262,53 @@ fn rules_commands() {
     assert!(stdout(&test).contains("0 missing, 0 noisy"));
 }
 
+/// A constructor's parameters are fed by instantiations of its class
+/// (`new Box(..)`, `Vault(..)`), in the same file or another one; a call of
+/// an unrelated function named like the class's method is not one.
+#[test]
+fn constructor_parameters_resolve_from_instantiations() {
+    let dir = tree(&[
+        (
+            "js/box.js",
+            b"const crypto = require('crypto');\nclass Box {\n  constructor(algorithm, key) {\n    this.c = crypto.createCipheriv(algorithm, key, iv);\n  }\n}\nmodule.exports = Box;\n",
+        ),
+        ("js/app.js", b"const Box = require('./box');\nconst b = new Box('des-ede3-cbc', k);\nconstructor('rc4', k);\n"),
+        (
+            "py/vault.py",
+            b"from Crypto.Cipher import AES\nclass Vault:\n    def __init__(self, key, mode=AES.MODE_GCM):\n        self.c = AES.new(key, mode)\n",
+        ),
+        ("py/use.py", b"from vault import Vault\nv = Vault(b\"fedcba9876543210\")\n__init__(b\"a1b2c3d4e5f6a7b8\")\n"),
+        (
+            "py/same.py",
+            b"from Crypto.Cipher import AES\nclass Same:\n    def __init__(self, key):\n        self.c = AES.new(key, AES.MODE_GCM)\ns = Same(key=b\"9f8e7d6c5b4a3928\")\n",
+        ),
+    ]);
+    let o = run(&["scan", ".", "-f", "json", "--rule", "weak-cipher", "--rule", "hardcoded-symmetric-key"], dir.path());
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let got: Vec<(String, String, u64, String)> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule_id"].as_str().unwrap().to_string(),
+                f["path"].as_str().unwrap().to_string(),
+                f["start"]["line"].as_u64().unwrap(),
+                f["related"][0]["path"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    let row = |rule: &str, path: &str, line: u64, from: &str| (rule.into(), path.into(), line, from.into());
+    assert_eq!(
+        got,
+        vec![
+            row("weak-cipher", "js/box.js", 4, "js/app.js"),
+            row("hardcoded-symmetric-key", "py/same.py", 4, "py/same.py"),
+            row("hardcoded-symmetric-key", "py/vault.py", 4, "py/use.py"),
+        ]
+    );
+}
+
 #[test]
 fn values_resolve_across_files() {
     let dir = tree(&[

@@ -53,18 +53,19 @@ impl Wanted {
         }
     }
 
-    /// The keyword that, written right before a spelling, makes it the
-    /// function's definition rather than a call: `def verify(` passes no
-    /// argument. Only the exact form (one space) is recognised; any other
-    /// still counts as a mention, which merely costs a parse.
-    fn definition_keyword(&self) -> Option<&'static [u8]> {
-        let Wanted::Arg { family, .. } = self else { return None };
+    /// The keywords that, written right before a spelling, make it a
+    /// definition rather than a call: `def verify(` passes no argument, nor
+    /// does `class Box(Base):` (a Python constructor's callers are found by
+    /// its class's name). Only the exact form (one space) is recognised; any
+    /// other still counts as a mention, which merely costs a parse.
+    fn definition_keywords(&self) -> &'static [&'static [u8]] {
+        let Wanted::Arg { family, .. } = self else { return &[] };
         match family.0 {
-            Language::Python => Some(b"def "),
-            Language::Rust => Some(b"fn "),
-            Language::Go => Some(b"func "),
-            Language::JavaScript => Some(b"function "),
-            _ => None,
+            Language::Python => &[b"def ", b"class "],
+            Language::Rust => &[b"fn "],
+            Language::Go => &[b"func "],
+            Language::JavaScript => &[b"function "],
+            _ => &[],
         }
     }
 }
@@ -78,8 +79,8 @@ pub struct Mentions {
     automaton: Option<aho_corasick::AhoCorasick>,
     /// The family each pattern of the automaton belongs to.
     families: Vec<Family>,
-    /// The definition keyword of each pattern, if it names a function.
-    definitions: Vec<Option<&'static [u8]>>,
+    /// The definition keywords of each pattern, if it names a function.
+    definitions: Vec<&'static [&'static [u8]]>,
 }
 
 impl Mentions {
@@ -91,7 +92,7 @@ impl Mentions {
             for s in w.spellings() {
                 patterns.push(s);
                 families.push(w.family());
-                definitions.push(w.definition_keyword());
+                definitions.push(w.definition_keywords());
             }
         }
         let automaton =
@@ -112,7 +113,7 @@ impl Mentions {
             let whole_name = m.start() == 0 || !is_name_byte(bytes[m.start() - 1]);
             whole_name
                 && self.families[i] == here
-                && !self.definitions[i].is_some_and(|kw| after_keyword(&bytes[..m.start()], kw))
+                && !self.definitions[i].iter().any(|kw| after_keyword(&bytes[..m.start()], kw))
         })
     }
 }
@@ -237,5 +238,11 @@ mod tests {
         let java = Family::of(Language::Java);
         let wanted: BTreeSet<Wanted> = [Wanted::Arg { family: java, func: "encrypt".into(), arg: 1 }].into();
         assert!(Mentions::new(&wanted).in_file(Language::Java, "byte[] encrypt(byte[] key) {}"));
+        // A Python constructor is wanted by its class's name: the class
+        // statement is not a call of it.
+        let wanted: BTreeSet<Wanted> = [Wanted::Arg { family: py, func: "Vault".into(), arg: 0 }].into();
+        let m = Mentions::new(&wanted);
+        assert!(!m.in_file(Language::Python, "class Vault(Base):\n    pass\n"));
+        assert!(m.in_file(Language::Python, "v = Vault(b'k')"));
     }
 }

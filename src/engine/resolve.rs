@@ -74,6 +74,13 @@ struct Binding<'t> {
 
 struct Function<'t> {
     name: String,
+    /// The name its call sites use: `name`, except for a constructor
+    /// (Python `__init__`, JavaScript `constructor`), which is called by its
+    /// class's name (`Box(..)`, `new Box(..)`); empty for an anonymous class.
+    callee: String,
+    /// A constructor whose first parameter is the instance (`self`), which
+    /// no call site passes.
+    implicit_self: bool,
     node: Node<'t>,
     params: Vec<String>,
     /// `node`'s byte range, kept as numbers: asking tree-sitter for them is
@@ -253,7 +260,32 @@ impl<'t> FileContext<'t> {
             }
         }
         let (start, end) = (node.start_byte(), node.end_byte());
-        Some(Function { name, node, params, start, end })
+        let constructor = match self.lang {
+            Language::Python => name == "__init__",
+            Language::JavaScript | Language::TypeScript | Language::Tsx => name == "constructor",
+            _ => false,
+        };
+        let callee = if constructor { self.class_name_of(node).unwrap_or_default() } else { name.clone() };
+        let implicit_self = constructor && self.lang == Language::Python;
+        Some(Function { name, callee, implicit_self, node, params, start, end })
+    }
+
+    /// The name of the class whose body holds the method `node` (through a
+    /// Python decorator), if the class has one.
+    fn class_name_of(&self, node: Node<'t>) -> Option<String> {
+        let mut n = node.parent()?;
+        if n.kind() == "decorated_definition" {
+            n = n.parent()?;
+        }
+        if !matches!(n.kind(), "block" | "class_body") {
+            return None;
+        }
+        let class = n.parent()?;
+        if !class.kind().contains("class") {
+            return None;
+        }
+        let name = class.child_by_field_name("name")?;
+        Some(self.text_of(name).to_string())
     }
 
     fn visit(&mut self, node: Node<'t>, func: Option<usize>) {
@@ -1098,13 +1130,16 @@ impl<'t> FileContext<'t> {
         // a constant of another class or module.
         let wanted = match self.function_index(use_node).map(|i| &self.functions[i]) {
             Some(f) if !member && f.params.iter().any(|p| p == name) => {
+                if f.callee.is_empty() {
+                    return;
+                }
                 let pos = f.params.iter().position(|p| p == name).unwrap_or(0);
-                let arg = if matches!(f.params.first().map(String::as_str), Some("self" | "cls")) {
+                let arg = if f.implicit_self || matches!(f.params.first().map(String::as_str), Some("self" | "cls")) {
                     pos.saturating_sub(1)
                 } else {
                     pos
                 };
-                Wanted::Arg { family: Family::of(self.lang), func: f.name.clone(), arg }
+                Wanted::Arg { family: Family::of(self.lang), func: f.callee.clone(), arg }
             }
             // Only names that look defined elsewhere: constants, members of
             // another class or module, imported names. Plain lower-case
@@ -1306,10 +1341,10 @@ impl<'t> FileContext<'t> {
     fn call_site_args(&self, f: &Function<'t>, pos: usize) -> Vec<Node<'t>> {
         let mut out = Vec::new();
         let skip_self = matches!(f.params.first().map(String::as_str), Some("self" | "cls"));
-        for call in self.calls_by_name.get(&f.name).map(Vec::as_slice).unwrap_or(&[]) {
+        for call in self.calls_by_name.get(&f.callee).map(Vec::as_slice).unwrap_or(&[]) {
             let Some(&(_, callee_f, args_f)) = self.syntax.calls.iter().find(|c| c.0 == call.kind()) else { continue };
             let Some(callee) = call.child_by_field_name(callee_f) else { continue };
-            if last_segment(self.text_of(callee)) != f.name {
+            if last_segment(self.text_of(callee)) != f.callee {
                 continue;
             }
             let Some(args) = call.child_by_field_name(args_f) else { continue };
@@ -1325,7 +1360,11 @@ impl<'t> FileContext<'t> {
                 out.extend(kw.child_by_field_name("value"));
                 continue;
             }
-            let idx = if skip_self && self.text_of(callee).contains('.') { pos.checked_sub(1) } else { Some(pos) };
+            let idx = if f.implicit_self || skip_self && self.text_of(callee).contains('.') {
+                pos.checked_sub(1)
+            } else {
+                Some(pos)
+            };
             if let Some(a) = idx.and_then(|i| args.get(i)) {
                 if a.kind() != "keyword_argument" {
                     out.push(*a);
