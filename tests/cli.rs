@@ -273,6 +273,12 @@ fn constructor_parameters_resolve_from_instantiations() {
             b"const crypto = require('crypto');\nclass Box {\n  constructor(algorithm, key) {\n    this.c = crypto.createCipheriv(algorithm, key, iv);\n  }\n}\nmodule.exports = Box;\n",
         ),
         ("js/app.js", b"const Box = require('./box');\nconst b = new Box('des-ede3-cbc', k);\nconstructor('rc4', k);\n"),
+        // Minified bundles: a one-letter class is not joined across files.
+        (
+            "js/dist/a.min.js",
+            b"const crypto=require('crypto');class C{constructor(a,k){this.c=crypto.createCipheriv(a,k,iv)}}\n",
+        ),
+        ("js/dist/b.min.js", b"const x=new C('rc4',k);\n"),
         (
             "py/vault.py",
             b"from Crypto.Cipher import AES\nclass Vault:\n    def __init__(self, key, mode=AES.MODE_GCM):\n        self.c = AES.new(key, mode)\n",

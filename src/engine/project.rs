@@ -44,6 +44,18 @@ impl Wanted {
         }
     }
 
+    /// Whether the name says enough to be joined across files. A one- or
+    /// two-letter name (`C`, `V`, `e`) is almost always a minifier's: a
+    /// bundle's `new C(..)` has nothing to do with another bundle's class
+    /// `C`, and looking it up parsed most of `node_modules`.
+    pub fn is_specific(&self) -> bool {
+        let name = match self {
+            Wanted::Name { name, .. } => name,
+            Wanted::Arg { func, .. } => func,
+        };
+        name.chars().count() >= 3
+    }
+
     /// Texts of which a file that defines the symbol contains one, right
     /// after a character that cannot be part of a name.
     fn spellings(&self) -> Vec<String> {
@@ -219,6 +231,15 @@ mod tests {
         assert!(m.in_file(Language::TypeScript, "crypto.wrapKey(kek, dek)"));
         assert!(!m.in_file(Language::JavaScript, "unwrapKey(kek, dek)"));
         assert!(!Mentions::new(&BTreeSet::new()).in_file(Language::Java, "KEY = 1"));
+    }
+
+    #[test]
+    fn one_and_two_letter_names_are_not_joined_across_files() {
+        let js = Family::of(Language::JavaScript);
+        assert!(!Wanted::Arg { family: js, func: "C".into(), arg: 0 }.is_specific());
+        assert!(!Wanted::Name { family: js, name: "Ve".into() }.is_specific());
+        assert!(Wanted::Name { family: js, name: "KEY".into() }.is_specific());
+        assert!(Wanted::Arg { family: js, func: "Box".into(), arg: 1 }.is_specific());
     }
 
     #[test]

@@ -1151,6 +1151,9 @@ impl<'t> FileContext<'t> {
             }
             _ => return,
         };
+        if !wanted.is_specific() {
+            return;
+        }
         match self.known.get(&wanted) {
             Some(values) => out.extend(values.iter().take(MAX_VALUES).cloned()),
             None => self.misses.borrow_mut().push(wanted),
