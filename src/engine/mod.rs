@@ -148,6 +148,7 @@ impl<'t> LazyContext<'t> {
             let cx = FileContext::new(self.lang, self.root, self.text, self.known);
             if let Some(p) = self.profile {
                 p.charge(Charge::Index, t);
+                p.indexed(self.text.len());
             }
             cx
         })

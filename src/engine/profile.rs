@@ -31,6 +31,9 @@ pub struct Profile {
     bytes_parsed: AtomicU64,
     parse_ns: AtomicU64,
     index_ns: AtomicU64,
+    /// Files whose resolver index was built, and their bytes.
+    files_indexed: AtomicU64,
+    bytes_indexed: AtomicU64,
     prefilter_ns: AtomicU64,
     /// The cross-file pass: its wall time, the symbols it looked for and
     /// the files it parsed.
@@ -63,6 +66,8 @@ impl Profile {
             bytes_parsed: AtomicU64::new(0),
             parse_ns: AtomicU64::new(0),
             index_ns: AtomicU64::new(0),
+            files_indexed: AtomicU64::new(0),
+            bytes_indexed: AtomicU64::new(0),
             prefilter_ns: AtomicU64::new(0),
             learn_wall_ns: AtomicU64::new(0),
             learn_wanted: AtomicU64::new(0),
@@ -86,6 +91,11 @@ impl Profile {
             Charge::Index => self.index_ns.fetch_add(ns, Relaxed),
             Charge::Prefilter => self.prefilter_ns.fetch_add(ns, Relaxed),
         };
+    }
+
+    pub fn indexed(&self, bytes: usize) {
+        self.files_indexed.fetch_add(1, Relaxed);
+        self.bytes_indexed.fetch_add(bytes as u64, Relaxed);
     }
 
     pub fn file_done(&self, path: &str, since: Instant) {
@@ -139,11 +149,13 @@ impl Profile {
     pub fn render(&self, rules: &RuleSet) -> String {
         let ms = |a: &AtomicU64| a.load(Relaxed) as f64 / 1e6;
         let mut out = format!(
-            "profile: prefilter {:.0} ms; parsed {} files ({:.1} MB) in {:.0} ms; resolver index {:.0} ms (CPU time, all threads)\n",
+            "profile: prefilter {:.0} ms; parsed {} files ({:.1} MB) in {:.0} ms; resolver index of {} files ({:.1} MB) in {:.0} ms (CPU time, all threads)\n",
             ms(&self.prefilter_ns),
             self.files_parsed.load(Relaxed),
             self.bytes_parsed.load(Relaxed) as f64 / 1e6,
             ms(&self.parse_ns),
+            self.files_indexed.load(Relaxed),
+            self.bytes_indexed.load(Relaxed) as f64 / 1e6,
             ms(&self.index_ns),
         );
         out.push_str(&format!(
