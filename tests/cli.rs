@@ -315,6 +315,36 @@ fn constructor_parameters_resolve_from_instantiations() {
     );
 }
 
+/// A two-letter constant of another class is still looked up across files.
+#[test]
+fn two_letter_constants_resolve_across_files() {
+    let dir = tree(&[
+        (
+            "src/demo/CryptoConfig.java",
+            b"package demo;\npublic final class CryptoConfig {\n    public static final byte[] IV = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};\n}\n",
+        ),
+        (
+            "src/demo/Box.java",
+            b"package demo;\nimport javax.crypto.Cipher;\nimport javax.crypto.spec.IvParameterSpec;\npublic class Box {\n    void seal(Cipher c, java.security.Key k) throws Exception {\n        c.init(Cipher.ENCRYPT_MODE, k, new IvParameterSpec(CryptoConfig.IV));\n    }\n}\n",
+        ),
+    ]);
+    let o = run(&["scan", ".", "-f", "json", "--rule", "static-iv"], dir.path());
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let got: Vec<(String, u64, String)> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_string(),
+                f["start"]["line"].as_u64().unwrap(),
+                f["related"][0]["path"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(got, vec![("src/demo/Box.java".to_string(), 6, "src/demo/CryptoConfig.java".to_string())]);
+}
+
 #[test]
 fn values_resolve_across_files() {
     let dir = tree(&[

@@ -44,16 +44,17 @@ impl Wanted {
         }
     }
 
-    /// Whether the name says enough to be joined across files. A one- or
-    /// two-letter name (`C`, `V`, `e`) is almost always a minifier's: a
+    /// Whether the name says enough to be joined across files. A
+    /// one-letter name (`C`, `V`, `e`) is almost always a minifier's: a
     /// bundle's `new C(..)` has nothing to do with another bundle's class
-    /// `C`, and looking it up parsed most of `node_modules`.
+    /// `C`, and looking it up parsed most of `node_modules`. Two letters
+    /// may be a real constant (`IV`).
     pub fn is_specific(&self) -> bool {
         let name = match self {
             Wanted::Name { name, .. } => name,
             Wanted::Arg { func, .. } => func,
         };
-        name.chars().count() >= 3
+        name.chars().count() >= 2
     }
 
     /// Texts of which a file that defines the symbol contains one, right
@@ -234,10 +235,11 @@ mod tests {
     }
 
     #[test]
-    fn one_and_two_letter_names_are_not_joined_across_files() {
+    fn one_letter_names_are_not_joined_across_files() {
         let js = Family::of(Language::JavaScript);
         assert!(!Wanted::Arg { family: js, func: "C".into(), arg: 0 }.is_specific());
-        assert!(!Wanted::Name { family: js, name: "Ve".into() }.is_specific());
+        assert!(!Wanted::Name { family: js, name: "V".into() }.is_specific());
+        assert!(Wanted::Name { family: Family::of(Language::Java), name: "IV".into() }.is_specific());
         assert!(Wanted::Name { family: js, name: "KEY".into() }.is_specific());
         assert!(Wanted::Arg { family: js, func: "Box".into(), arg: 1 }.is_specific());
     }
