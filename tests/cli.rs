@@ -262,6 +262,29 @@ fn rules_commands() {
     assert!(stdout(&test).contains("0 missing, 0 noisy"));
 }
 
+/// A JSON scan's findings as (rule, path, line, path of the first related
+/// location): where a value resolved across files came from.
+fn located(o: &Output) -> Vec<(String, String, u64, String)> {
+    let v: serde_json::Value = serde_json::from_str(&stdout(o)).unwrap();
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule_id"].as_str().unwrap().to_string(),
+                f["path"].as_str().unwrap().to_string(),
+                f["start"]["line"].as_u64().unwrap(),
+                f["related"][0]["path"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect()
+}
+
+fn row(rule: &str, path: &str, line: u64, from: &str) -> (String, String, u64, String) {
+    (rule.into(), path.into(), line, from.into())
+}
+
 /// A constructor's parameters are fed by instantiations of its class
 /// (`new Box(..)`, `Vault(..)`), in the same file or another one; a call of
 /// an unrelated function named like the class's method is not one.
@@ -290,21 +313,7 @@ fn constructor_parameters_resolve_from_instantiations() {
         ),
     ]);
     let o = run(&["scan", ".", "-f", "json", "--rule", "weak-cipher", "--rule", "hardcoded-symmetric-key"], dir.path());
-    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
-    let got: Vec<(String, String, u64, String)> = v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["rule_id"].as_str().unwrap().to_string(),
-                f["path"].as_str().unwrap().to_string(),
-                f["start"]["line"].as_u64().unwrap(),
-                f["related"][0]["path"].as_str().unwrap_or("").to_string(),
-            )
-        })
-        .collect();
-    let row = |rule: &str, path: &str, line: u64, from: &str| (rule.into(), path.into(), line, from.into());
+    let got = located(&o);
     assert_eq!(
         got,
         vec![
@@ -329,20 +338,8 @@ fn two_letter_constants_resolve_across_files() {
         ),
     ]);
     let o = run(&["scan", ".", "-f", "json", "--rule", "static-iv"], dir.path());
-    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
-    let got: Vec<(String, u64, String)> = v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["path"].as_str().unwrap().to_string(),
-                f["start"]["line"].as_u64().unwrap(),
-                f["related"][0]["path"].as_str().unwrap_or("").to_string(),
-            )
-        })
-        .collect();
-    assert_eq!(got, vec![("src/demo/Box.java".to_string(), 6, "src/demo/CryptoConfig.java".to_string())]);
+    let got = located(&o);
+    assert_eq!(got, vec![row("static-iv", "src/demo/Box.java", 6, "src/demo/CryptoConfig.java")]);
 }
 
 #[test]
@@ -357,24 +354,12 @@ fn values_resolve_across_files() {
         ("src/demo/Safe.java", b"package demo;\nimport javax.crypto.Cipher;\npublic class Safe {\n    Cipher c(String t) throws Exception { return Cipher.getInstance(t); }\n    void go() throws Exception { c(\"AES/GCM/NoPadding\"); }\n}\n"),
     ]);
     let o = run(&["scan", ".", "-f", "json", "--rule", "weak-cipher"], dir.path());
-    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
-    let got: Vec<(String, u64, String)> = v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["path"].as_str().unwrap().to_string(),
-                f["start"]["line"].as_u64().unwrap(),
-                f["related"][0]["path"].as_str().unwrap_or("").to_string(),
-            )
-        })
-        .collect();
+    let got = located(&o);
     assert_eq!(
         got,
         vec![
-            ("src/demo/Box.java".to_string(), 5, "src/demo/App.java".to_string()),
-            ("src/demo/Box.java".to_string(), 8, "src/demo/CryptoConfig.java".to_string()),
+            row("weak-cipher", "src/demo/Box.java", 5, "src/demo/App.java"),
+            row("weak-cipher", "src/demo/Box.java", 8, "src/demo/CryptoConfig.java"),
         ]
     );
 }
