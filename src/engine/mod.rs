@@ -97,10 +97,17 @@ fn return_freed_memory() {
 }
 
 /// Time a combined query walk may take before the file's hit matchers
-/// run their own queries instead (see `run_queries`): about twice the
-/// measured cost of a combined walk on the largest real files.
+/// run their own queries instead (see `run_queries`), on top of what
+/// those walks would cost themselves (`separate_walks_cost`).
 const COMBINED_BUDGET_BASE: Duration = Duration::from_millis(100);
-const COMBINED_BUDGET_PER_MB: Duration = Duration::from_millis(250);
+
+/// What walking a file once per hit matcher is expected to cost, from what
+/// parsing it cost: the tree's size, whatever the bytes. One walk of a tree
+/// took between a third and a half of its parse in the corpus (1.6 MB of
+/// minified JSON: 150–230 ms a walk, 300 ms to parse).
+fn separate_walks_cost(parse: Duration, hits: usize) -> Duration {
+    parse * hits as u32 / 2
+}
 
 /// Past this many places where its anchored matchers may match, a file's
 /// query walks cover it whole (see `Engine::anchor_ranges`).
@@ -293,6 +300,7 @@ impl<'r> Engine<'r> {
             // the file only if some query matched.
             let t = Instant::now();
             let parsed = self.parse(src, lang, worker);
+            let parse_time = t.elapsed();
             self.timed(Charge::Parse, t);
             match parsed {
                 Some(tree) => {
@@ -301,7 +309,7 @@ impl<'r> Engine<'r> {
                         let rules: Vec<usize> = syntax_hits.iter().map(|m| m.rule).collect();
                         p.parsed(src.text.len(), &rules);
                     }
-                    let matched = self.run_queries(src, &tree, lang, &syntax_hits, worker);
+                    let matched = self.run_queries(src, &tree, lang, &syntax_hits, parse_time, worker);
                     if !matched.is_empty() {
                         let cx = LazyContext {
                             lang,
@@ -405,6 +413,7 @@ impl<'r> Engine<'r> {
         tree: &'t Tree,
         lang: Language,
         hits: &[MatcherRef],
+        parse_time: Duration,
         worker: &mut Worker,
     ) -> Vec<(MatcherRef, Vec<Cap<'t>>)> {
         let combined = self.bank.for_hits(self.rules, lang, hits, self.opts.combine_queries == Some(true));
@@ -435,9 +444,12 @@ impl<'r> Engine<'r> {
         // A combined query also carries the patterns of matchers that did
         // not hit, and on a huge, deeply nested tree (a 7,000-term string
         // concatenation) one of them can hold thousands of pending states
-        // and walk for seconds. A walk that overruns a generous budget for
-        // the file's size gives way to the hit matchers' own queries.
-        let budget = COMBINED_BUDGET_BASE + COMBINED_BUDGET_PER_MB * (src.text.len() / (1 << 20)) as u32;
+        // and walk for seconds. A walk that overruns what the hit matchers'
+        // own queries would cost gives way to them: at worst the file's
+        // walks take twice as long as those alone. A budget by bytes made
+        // dense files (minified bundles, 200–400 ms for the combined walk)
+        // give way too early and walk a dozen times instead of once.
+        let budget = COMBINED_BUDGET_BASE + separate_walks_cost(parse_time, hits.len());
         let combined_deadline = (Instant::now() + budget).min(deadline);
         let overran = std::cell::Cell::new(false);
         let mut progress = |_: &tree_sitter::QueryCursorState| {
