@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use std::collections::BTreeSet;
 
 use crate::deps::Dependency;
-use crate::engine::{Engine, EngineOptions, Family, Knowledge, Mentions, Properties, Wanted, Worker};
+use crate::engine::{Compiled, Engine, EngineOptions, Family, Knowledge, Mentions, Properties, Wanted, Worker};
 use crate::finding::Finding;
 use crate::inventory::{Asset, PqSummary};
 use crate::lang::Language;
@@ -102,6 +102,9 @@ pub fn scan_with_progress(rules: &RuleSet, opts: &ScanOptions, progress: &Progre
     progress.total.store(targets.len(), Ordering::Relaxed);
     let mut known = Knowledge::with_props(props);
     let max = opts.max_file_size;
+    // What the full pass compiled (literal automata, combined queries) is
+    // reused by the rescan after the cross-file pass.
+    let compiled: std::sync::OnceLock<Compiled> = std::sync::OnceLock::new();
     let scan_targets = |known: &Knowledge, targets: &[&Target], count: bool| {
         let counted = |r: FileResult| {
             if count {
@@ -126,7 +129,11 @@ pub fn scan_with_progress(rules: &RuleSet, opts: &ScanOptions, progress: &Progre
             });
         }
         engine_opts.combine_queries.get_or_insert(true);
-        let engine = Engine::new(rules, known, engine_opts);
+        let engine = match compiled.get() {
+            Some(c) => Engine::reusing(rules, known, engine_opts, c.clone()),
+            None => Engine::new(rules, known, engine_opts),
+        };
+        let _ = compiled.set(engine.compiled());
         run_pool(opts.jobs, || {
             targets
                 .par_iter()

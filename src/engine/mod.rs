@@ -66,12 +66,12 @@ impl Default for EngineOptions {
 
 pub struct Engine<'r> {
     pub rules: &'r RuleSet,
-    prefilter: Prefilter,
+    prefilter: std::sync::Arc<Prefilter>,
     known: &'r Knowledge,
     opts: EngineOptions,
     test_path: Regex,
     extra_test: Option<globset::GlobSet>,
-    bank: combined::QueryBank,
+    bank: std::sync::Arc<combined::QueryBank>,
     /// Held while a large file is parsed and matched: a syntax tree and its
     /// index take up to ~80 times the source's size, so two multi-megabyte
     /// files at once would double the peak memory of a whole scan.
@@ -170,8 +170,23 @@ struct Cap<'t> {
     node: Option<Node<'t>>,
 }
 
+/// The parts of an engine that only depend on its rules.
+#[derive(Clone)]
+pub struct Compiled {
+    prefilter: std::sync::Arc<Prefilter>,
+    bank: std::sync::Arc<combined::QueryBank>,
+}
+
 impl<'r> Engine<'r> {
     pub fn new(rules: &'r RuleSet, known: &'r Knowledge, opts: EngineOptions) -> Self {
+        let compiled = Compiled { prefilter: std::sync::Arc::new(Prefilter::new(rules)), bank: Default::default() };
+        Engine::reusing(rules, known, opts, compiled)
+    }
+
+    /// An engine that reuses what another one of the same rules compiled:
+    /// a scan's second pass, with more cross-file knowledge, would
+    /// otherwise build every automaton and compile every query again.
+    pub fn reusing(rules: &'r RuleSet, known: &'r Knowledge, opts: EngineOptions, compiled: Compiled) -> Self {
         let extra_test = if opts.test_globs.is_empty() {
             None
         } else {
@@ -185,7 +200,7 @@ impl<'r> Engine<'r> {
         };
         Engine {
             rules,
-            prefilter: Prefilter::new(rules),
+            prefilter: compiled.prefilter,
             known,
             opts,
             test_path: Regex::new(
@@ -193,7 +208,7 @@ impl<'r> Engine<'r> {
             )
             .unwrap(),
             extra_test,
-            bank: combined::QueryBank::default(),
+            bank: compiled.bank,
             large_file: std::sync::Mutex::new(()),
         }
     }
@@ -240,7 +255,13 @@ impl<'r> Engine<'r> {
                 }
             }
         }
-        self.bank = combined::QueryBank::prepared(self.rules, &needs);
+        self.bank = std::sync::Arc::new(combined::QueryBank::prepared(self.rules, &needs));
+    }
+
+    /// This engine's literal automata and compiled queries, for another
+    /// engine of the same rules (`Engine::reusing`).
+    pub fn compiled(&self) -> Compiled {
+        Compiled { prefilter: self.prefilter.clone(), bank: self.bank.clone() }
     }
 
     /// The matchers that may match `src`: the literal prefilter's hits
