@@ -124,7 +124,11 @@ impl Mentions {
         ac.find_overlapping_iter(text).any(|m| {
             let i = m.pattern().as_usize();
             let whole_name = m.start() == 0 || !is_name_byte(bytes[m.start() - 1]);
+            // `Name::` is a path through the name (`Cipher::new`,
+            // `Version::V1`), in every language that has it: no definition.
+            let path = bytes[m.end() - 1] == b':' && bytes.get(m.end()) == Some(&b':');
             whole_name
+                && !path
                 && self.families[i] == here
                 && !self.definitions[i].iter().any(|kw| after_keyword(&bytes[..m.start()], kw))
         })
@@ -224,6 +228,13 @@ mod tests {
         let m = Mentions::new(&wanted);
         assert!(m.in_file(Language::Python, "KEY = b'x'"));
         assert!(m.in_file(Language::Python, "self.KEY: bytes = b'x'"));
+        // A path through the name defines nothing; a definition after one does.
+        let rust = Family::of(Language::Rust);
+        let wanted: BTreeSet<Wanted> = [Wanted::Name { family: rust, name: "V1".into() }].into();
+        let r = Mentions::new(&wanted);
+        assert!(!r.in_file(Language::Rust, "let v = Version::V1;\nmatch v { V1::A => 1 }"));
+        assert!(r.in_file(Language::Rust, "let v = Version::V1;\nconst V1: &[u8] = b\"k\";"));
+        assert!(r.in_file(Language::Rust, "S { V1 : 1 }"));
         // `KEY =` inside `MASTER_KEY =` is another name.
         assert!(!m.in_file(Language::Python, "MASTER_KEY = b'x'"));
         assert!(m.in_file(Language::Java, "static final byte[] MASTER_KEY = {1};"));
