@@ -385,7 +385,7 @@ impl<'r> Engine<'r> {
             return None;
         }
         if let Some(p) = &self.opts.profile {
-            p.learn_parsed();
+            p.learn_parsed(src.text.len());
         }
         let learned = {
             let _one_large_file = self.large_file_turn(src);

@@ -40,6 +40,7 @@ pub struct Profile {
     learn_wall_ns: AtomicU64,
     learn_wanted: AtomicU64,
     learn_parsed: AtomicU64,
+    learn_bytes: AtomicU64,
     /// Files scanned again with what the pass learned, and how long it took.
     rescanned: AtomicU64,
     rescan_wall_ns: AtomicU64,
@@ -72,6 +73,7 @@ impl Profile {
             learn_wall_ns: AtomicU64::new(0),
             learn_wanted: AtomicU64::new(0),
             learn_parsed: AtomicU64::new(0),
+            learn_bytes: AtomicU64::new(0),
             rescanned: AtomicU64::new(0),
             rescan_wall_ns: AtomicU64::new(0),
         })
@@ -128,9 +130,10 @@ impl Profile {
         self.rescan_wall_ns.fetch_add(wall.as_nanos() as u64, Relaxed);
     }
 
-    /// The cross-file pass parsed a file.
-    pub fn learn_parsed(&self) {
+    /// The cross-file pass parsed a file of `bytes`.
+    pub fn learn_parsed(&self, bytes: usize) {
         self.learn_parsed.fetch_add(1, Relaxed);
+        self.learn_bytes.fetch_add(bytes as u64, Relaxed);
     }
 
     /// A file parsed for the matchers of `rules` (one entry per matcher).
@@ -159,9 +162,10 @@ impl Profile {
             ms(&self.index_ns),
         );
         out.push_str(&format!(
-            "cross-file pass: {} symbols, {} files parsed, {:.0} ms wall; {} files scanned again, {:.0} ms wall\n",
+            "cross-file pass: {} symbols, {} files parsed ({:.1} MB), {:.0} ms wall; {} files scanned again, {:.0} ms wall\n",
             self.learn_wanted.load(Relaxed),
             self.learn_parsed.load(Relaxed),
+            self.learn_bytes.load(Relaxed) as f64 / 1e6,
             ms(&self.learn_wall_ns),
             self.rescanned.load(Relaxed),
             ms(&self.rescan_wall_ns),

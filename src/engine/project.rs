@@ -94,6 +94,8 @@ pub struct Mentions {
     families: Vec<Family>,
     /// The definition keywords of each pattern, if it names a function.
     definitions: Vec<&'static [&'static [u8]]>,
+    /// The argument index a call spelling must reach (0 for a name).
+    args: Vec<usize>,
 }
 
 impl Mentions {
@@ -101,16 +103,21 @@ impl Mentions {
         let mut patterns = Vec::new();
         let mut families = Vec::new();
         let mut definitions = Vec::new();
+        let mut args = Vec::new();
         for w in wanted {
             for s in w.spellings() {
                 patterns.push(s);
                 families.push(w.family());
                 definitions.push(w.definition_keywords());
+                args.push(match w {
+                    Wanted::Arg { arg, .. } => *arg,
+                    Wanted::Name { .. } => 0,
+                });
             }
         }
         let automaton =
             aho_corasick::AhoCorasick::builder().kind(Some(aho_corasick::AhoCorasickKind::DFA)).build(&patterns).ok();
-        Mentions { automaton, families, definitions }
+        Mentions { automaton, families, definitions, args }
     }
 
     /// Whether a file of `lang` with this text may define a wanted symbol:
@@ -131,8 +138,41 @@ impl Mentions {
                 && !path
                 && self.families[i] == here
                 && !self.definitions[i].iter().any(|kw| after_keyword(&bytes[..m.start()], kw))
+                && may_pass_arg(&bytes[m.end()..], self.args[i])
         })
     }
+}
+
+/// Whether a call whose argument list starts `after` its `(` may pass an
+/// argument at index `arg`: false only when its `)` is found with fewer
+/// than `arg` commas at its own depth before it (`rng.generate()` for the
+/// second argument of some `generate`). The text is read without a lexer,
+/// so a quote, a comment or a regex literal (a `)` or `,` inside one would
+/// be miscounted) makes the answer true, as does running out of text.
+/// Commas inside generics (`f::<A, B>()`) are counted: that errs towards
+/// a parse too.
+fn may_pass_arg(after: &[u8], arg: usize) -> bool {
+    if arg == 0 {
+        return true;
+    }
+    let (mut depth, mut commas) = (0usize, 0usize);
+    for &b in after {
+        match b {
+            b'"' | b'\'' | b'`' | b'/' | b'#' => return true,
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' if depth > 0 => depth -= 1,
+            b')' => return commas >= arg,
+            b']' | b'}' => return true,
+            b',' if depth == 0 => {
+                commas += 1;
+                if commas >= arg {
+                    return true;
+                }
+            }
+            _ => {}
+        }
+    }
+    true
 }
 
 /// Whether `before` ends with the keyword `kw` as a whole word.
@@ -256,6 +296,26 @@ mod tests {
     }
 
     #[test]
+    fn a_call_site_must_reach_the_wanted_argument() {
+        let rust = Family::of(Language::Rust);
+        let wanted: BTreeSet<Wanted> = [Wanted::Arg { family: rust, func: "generate".into(), arg: 1 }].into();
+        let m = Mentions::new(&wanted);
+        assert!(!m.in_file(Language::Rust, "let k = rng.generate();"));
+        assert!(!m.in_file(Language::Rust, "let k = generate(f(a, b));"));
+        assert!(!m.in_file(Language::Rust, "let k = generate([c, d]); let j = generate(x);"));
+        assert!(m.in_file(Language::Rust, "let k = generate(x); let j = generate(f(a, b), [c, d]);"));
+        assert!(m.in_file(Language::Rust, "let k = generate(f(a, b), KEY);"));
+        assert!(m.in_file(Language::Rust, "let k = generate(\n    a,\n    b,\n);"));
+        // Unsure: a quote or a comment may hide a `)` or a `,`.
+        assert!(m.in_file(Language::Rust, "let k = generate(\")\", b);"));
+        assert!(m.in_file(Language::Rust, "let k = generate(x /* ) */, b);"));
+        assert!(m.in_file(Language::Rust, "let k = generate(x"));
+        // The first argument needs no comma.
+        let wanted: BTreeSet<Wanted> = [Wanted::Arg { family: rust, func: "generate".into(), arg: 0 }].into();
+        assert!(Mentions::new(&wanted).in_file(Language::Rust, "let k = generate();"));
+    }
+
+    #[test]
     fn a_definition_is_not_a_call_site() {
         let py = Family::of(Language::Python);
         let wanted: BTreeSet<Wanted> = [Wanted::Arg { family: py, func: "encrypt".into(), arg: 1 }].into();
@@ -267,11 +327,11 @@ mod tests {
         // `undef ` is not the keyword, and two spaces are not recognised:
         // both still count, which only costs a parse.
         assert!(m.in_file(Language::Python, "undef encrypt(b'k')"));
-        assert!(m.in_file(Language::Python, "def  encrypt(key): pass"));
+        assert!(m.in_file(Language::Python, "def  encrypt(self, key): pass"));
         // Java has no keyword before a method's name: its definitions count.
         let java = Family::of(Language::Java);
         let wanted: BTreeSet<Wanted> = [Wanted::Arg { family: java, func: "encrypt".into(), arg: 1 }].into();
-        assert!(Mentions::new(&wanted).in_file(Language::Java, "byte[] encrypt(byte[] key) {}"));
+        assert!(Mentions::new(&wanted).in_file(Language::Java, "byte[] encrypt(byte[] data, byte[] key) {}"));
         // A Python constructor is wanted by its class's name: the class
         // statement is not a call of it.
         let wanted: BTreeSet<Wanted> = [Wanted::Arg { family: py, func: "Vault".into(), arg: 0 }].into();
