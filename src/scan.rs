@@ -169,8 +169,11 @@ pub fn scan_with_progress(rules: &RuleSet, opts: &ScanOptions, progress: &Progre
                     .par_iter()
                     .filter(may_define)
                     .map_init(Worker::default, |w, t| {
-                        let (src, _) = source::read(&t.path, t.rel.clone(), max);
-                        src.and_then(|s| engine.learn(&s, &wanted, &mentions, w))
+                        // Only a file that mentions a wanted symbol becomes a source.
+                        let mentioning =
+                            |lang: Option<Language>, bytes: &[u8]| lang.is_some_and(|l| mentions.in_file(l, bytes));
+                        let src = source::read_if(&t.path, t.rel.clone(), max, mentioning);
+                        src.and_then(|s| engine.learn(&s, &wanted, w))
                     })
                     .collect::<Vec<_>>()
             })

@@ -16,7 +16,16 @@ pub struct Source {
     pub rel: String,
     pub lang: Option<Language>,
     pub text: String,
-    pub lines: LineIndex,
+    /// Built on first use: most files read yield no finding and need no
+    /// line numbers (indexing every file was 1 % of a corpus scan).
+    lines: std::sync::OnceLock<LineIndex>,
+}
+
+impl Source {
+    /// Where each line of the text starts.
+    pub fn lines(&self) -> &LineIndex {
+        self.lines.get_or_init(|| LineIndex::new(&self.text))
+    }
 }
 
 /// Why a file was not scanned, or was scanned with a caveat.
@@ -51,6 +60,25 @@ impl ReadIssue {
     }
 }
 
+/// Reads a file and makes a source of it only if `wanted` accepts its
+/// language and raw bytes (the cross-file pass reads every file and keeps
+/// a few). Issues are not reported: the full pass already did.
+pub fn read_if(
+    path: &Path,
+    rel: String,
+    max_size: u64,
+    wanted: impl FnOnce(Option<Language>, &[u8]) -> bool,
+) -> Option<Source> {
+    if std::fs::metadata(path).ok()?.len() > max_size {
+        return None;
+    }
+    let bytes = std::fs::read(path).ok()?;
+    if !wanted(Language::detect(path, &bytes[..bytes.len().min(256)]), &bytes) {
+        return None;
+    }
+    from_bytes(path, rel, bytes, max_size).0
+}
+
 /// Reads a file once. Returns the source (if it can be scanned) and any issue.
 pub fn read(path: &Path, rel: String, max_size: u64) -> (Option<Source>, Option<ReadIssue>) {
     match std::fs::metadata(path) {
@@ -80,8 +108,7 @@ pub fn from_bytes(path: &Path, rel: String, bytes: Vec<u8>, max_size: u64) -> (O
         Ok(t) => (t, None),
         Err(e) => (String::from_utf8_lossy(e.as_bytes()).into_owned(), Some(ReadIssue::Lossy)),
     };
-    let lines = LineIndex::new(&text);
-    (Some(Source { rel, lang, text, lines }), issue)
+    (Some(Source { rel, lang, text, lines: std::sync::OnceLock::new() }), issue)
 }
 
 /// Relative display path of `path` under `root`, with forward slashes.

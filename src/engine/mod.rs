@@ -372,18 +372,15 @@ impl<'r> Engine<'r> {
         out
     }
 
-    /// What `src` defines for the wanted symbols, if it mentions any of them.
+    /// What `src` defines for the wanted symbols (the caller reads only
+    /// the files that mention one: `Mentions::in_file`).
     pub fn learn(
         &self,
         src: &Source,
         wanted: &std::collections::BTreeSet<Wanted>,
-        mentions: &Mentions,
         worker: &mut Worker,
     ) -> Option<Knowledge> {
         let lang = src.lang?;
-        if !mentions.in_file(lang, &src.text) {
-            return None;
-        }
         if let Some(p) = &self.opts.profile {
             p.learn_parsed(src.text.len());
         }
@@ -657,7 +654,7 @@ impl<'r> Engine<'r> {
         message.push_str(rest);
 
         let span = span_of(src, focus.start, focus.end);
-        let line_range = src.lines.line_range(&src.text, span.start.line);
+        let line_range = src.lines().line_range(&src.text, span.start.line);
         let snippet = self.shown(&one_line(&src.text[line_range], 240), &secrets);
         let scope = cx.and_then(|c| focus.node.and_then(|n| c.get().enclosing_function_name(n)));
         let mut related = Vec::new();
@@ -846,8 +843,8 @@ fn one_line(s: &str, max: usize) -> String {
 }
 
 fn span_of(src: &Source, start: usize, end: usize) -> Span {
-    let (sl, sc) = src.lines.position(&src.text, start);
-    let (el, ec) = src.lines.position(&src.text, end);
+    let (sl, sc) = src.lines().position(&src.text, start);
+    let (el, ec) = src.lines().position(&src.text, end);
     Span {
         path: src.rel.clone(),
         start: Pos { line: sl, col: sc },
@@ -1007,11 +1004,11 @@ fn check<'t>(
         }
     }
     if k.context.is_some() || k.not_context.is_some() {
-        let (sl, _) = src.lines.position(&src.text, cap.start);
-        let (el, _) = src.lines.position(&src.text, cap.end);
+        let (sl, _) = src.lines().position(&src.text, cap.start);
+        let (el, _) = src.lines().position(&src.text, cap.end);
         let mut ctx = String::new();
         for l in sl..=el.min(sl + 5) {
-            ctx.push_str(&src.text[src.lines.line_range(&src.text, l)]);
+            ctx.push_str(&src.text[src.lines().line_range(&src.text, l)]);
             ctx.push('\n');
         }
         if let (Some(cx), Some(n)) = (cx, node) {

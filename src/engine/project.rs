@@ -122,13 +122,13 @@ impl Mentions {
 
     /// Whether a file of `lang` with this text may define a wanted symbol:
     /// a file is parsed for them only then.
-    pub fn in_file(&self, lang: Language, text: &str) -> bool {
+    pub fn in_file(&self, lang: Language, text: impl AsRef<[u8]>) -> bool {
         let here = Family::of(lang);
         let Some(ac) = &self.automaton else { return false };
-        let bytes = text.as_bytes();
+        let bytes = text.as_ref();
         // Overlapping: a hit inside a longer name, or for another family,
         // must not hide the one that counts.
-        ac.find_overlapping_iter(text).any(|m| {
+        ac.find_overlapping_iter(bytes).any(|m| {
             let i = m.pattern().as_usize();
             let whole_name = m.start() == 0 || !is_name_byte(bytes[m.start() - 1]);
             // `Name::` is a path through the name (`Cipher::new`,
@@ -224,7 +224,7 @@ impl Knowledge {
     pub fn learn(&mut self, src: &Source, cx: &FileContext<'_>, wanted: &BTreeSet<Wanted>) {
         let relocate = |mut v: Value| {
             if let Origin::Here(s, _) = v.origin {
-                v.origin = Origin::Elsewhere { path: src.rel.clone(), line: src.lines.line(s) };
+                v.origin = Origin::Elsewhere { path: src.rel.clone(), line: src.lines().line(s) };
             }
             v
         };
