@@ -69,10 +69,7 @@ pub fn read_if(
     max_size: u64,
     wanted: impl FnOnce(Option<Language>, &[u8]) -> bool,
 ) -> Option<Source> {
-    if std::fs::metadata(path).ok()?.len() > max_size {
-        return None;
-    }
-    let bytes = std::fs::read(path).ok()?;
+    let bytes = read_bytes(path, max_size).ok()?;
     if !wanted(Language::detect(path, &bytes[..bytes.len().min(256)]), &bytes) {
         return None;
     }
@@ -81,18 +78,20 @@ pub fn read_if(
 
 /// Reads a file once. Returns the source (if it can be scanned) and any issue.
 pub fn read(path: &Path, rel: String, max_size: u64) -> (Option<Source>, Option<ReadIssue>) {
-    match std::fs::metadata(path) {
-        Ok(meta) if meta.len() > max_size => {
-            return (None, Some(ReadIssue::TooLarge { size: meta.len(), limit: max_size }))
-        }
-        Ok(_) => {}
-        Err(e) => return (None, Some(ReadIssue::Unreadable(e.to_string()))),
+    match read_bytes(path, max_size) {
+        Ok(bytes) => from_bytes(path, rel, bytes, max_size),
+        Err(issue) => (None, Some(issue)),
     }
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
-        Err(e) => return (None, Some(ReadIssue::Unreadable(e.to_string()))),
-    };
-    from_bytes(path, rel, bytes, max_size)
+}
+
+/// A file's bytes, unless it is over `max_size` (checked before reading)
+/// or cannot be read.
+fn read_bytes(path: &Path, max_size: u64) -> Result<Vec<u8>, ReadIssue> {
+    let meta = std::fs::metadata(path).map_err(|e| ReadIssue::Unreadable(e.to_string()))?;
+    if meta.len() > max_size {
+        return Err(ReadIssue::TooLarge { size: meta.len(), limit: max_size });
+    }
+    std::fs::read(path).map_err(|e| ReadIssue::Unreadable(e.to_string()))
 }
 
 /// Builds a source from bytes already in memory (the staged index, a test).
