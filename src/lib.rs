@@ -7,6 +7,7 @@
 //! (diff-aware and staged scans).
 
 pub mod baseline;
+pub mod code_view;
 pub mod cli;
 pub mod config;
 pub mod deps;
