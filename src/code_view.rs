@@ -127,8 +127,8 @@ impl Lexer<'_> {
                         // Perhaps inside a regex: nothing on the rest of this line
                         // may change the state of the next.
                         let end = self.line_end(self.i);
-                        if self.b[self.i..end].iter().any(|&b| b == b'`') || self.b[self.i..end].windows(2).any(|w| w == b"/*")
-                        {
+                        let rest = &self.b[self.i..end];
+                        if rest.contains(&b'`') || rest.windows(2).any(|w| w == b"/*") {
                             return Err(GiveUp);
                         }
                         self.i = end;
@@ -231,8 +231,20 @@ impl Lexer<'_> {
                 let end = before.unwrap_or(0) + 1;
                 let start = self.b[..end].iter().rposition(|&b| !is_word(b)).map_or(0, |p| p + 1);
                 const BEFORE_REGEX: &[&[u8]] = &[
-                    b"return", b"typeof", b"instanceof", b"in", b"of", b"new", b"delete", b"void", b"throw", b"case",
-                    b"do", b"else", b"yield", b"await",
+                    b"return",
+                    b"typeof",
+                    b"instanceof",
+                    b"in",
+                    b"of",
+                    b"new",
+                    b"delete",
+                    b"void",
+                    b"throw",
+                    b"case",
+                    b"do",
+                    b"else",
+                    b"yield",
+                    b"await",
                 ];
                 BEFORE_REGEX.contains(&&self.b[start..end])
             }
@@ -282,7 +294,9 @@ impl Lexer<'_> {
                 Ok(())
             }
             (Flavor::Rust, b'\'') => self.rust_char(),
-            (Flavor::C, b'\'') if self.i > 0 && is_word(self.b[self.i - 1]) && !is_c_prefix(self.word_before(self.i)) => {
+            (Flavor::C, b'\'')
+                if self.i > 0 && is_word(self.b[self.i - 1]) && !is_c_prefix(self.word_before(self.i)) =>
+            {
                 // A digit separator (`1'000'000`).
                 self.i += 1;
                 Ok(())
@@ -292,7 +306,9 @@ impl Lexer<'_> {
                 self.single_line(b'\'')
             }
             (Flavor::Rust, _) => self.rust_string(),
-            (Flavor::C, _) if matches!(self.word_before(self.i), b"R" | b"u8R" | b"LR" | b"uR" | b"UR") => self.cpp_raw(),
+            (Flavor::C, _) if matches!(self.word_before(self.i), b"R" | b"u8R" | b"LR" | b"uR" | b"UR") => {
+                self.cpp_raw()
+            }
             (Flavor::Java, _) if self.starts(b"\"\"\"") => {
                 self.i += 3;
                 self.until(b"\"\"\"", true)

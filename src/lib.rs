@@ -7,8 +7,8 @@
 //! (diff-aware and staged scans).
 
 pub mod baseline;
-pub mod code_view;
 pub mod cli;
+pub mod code_view;
 pub mod config;
 pub mod deps;
 pub mod engine;

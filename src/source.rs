@@ -22,6 +22,12 @@ pub struct Source {
 }
 
 impl Source {
+    /// The same file with another text of the same shape: the code view,
+    /// whose offsets and lines are the raw text's (`code_view`).
+    pub fn with_text(&self, text: String) -> Source {
+        Source { rel: self.rel.clone(), lang: self.lang, text, lines: std::sync::OnceLock::new() }
+    }
+
     /// Where each line of the text starts.
     pub fn lines(&self) -> &LineIndex {
         self.lines.get_or_init(|| LineIndex::new(&self.text))

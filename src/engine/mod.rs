@@ -96,6 +96,12 @@ fn return_freed_memory() {
     }
 }
 
+/// The code view of a source of a known language, when it has comments to
+/// blank (`code_view`); syntax matchers read it, regex matchers the raw text.
+fn code_view_of(src: &Source) -> Option<Source> {
+    src.lang.and_then(|l| crate::code_view::blank_comments(l, &src.text)).map(|t| src.with_text(t))
+}
+
 /// Time a combined query walk may take before the file's hit matchers
 /// run their own queries instead (see `run_queries`), on top of what
 /// those walks would cost themselves (`separate_walks_cost`).
@@ -245,7 +251,13 @@ impl<'r> Engine<'r> {
         }
         // In parallel: the first files of a language build its literal
         // automaton and compile the file conditions they reach.
-        let hits: Vec<Vec<MatcherRef>> = sources.par_iter().map(|src| self.hits(src)).collect();
+        let hits: Vec<Vec<MatcherRef>> = sources
+            .par_iter()
+            .map(|src| {
+                let code = code_view_of(src);
+                self.hits(src, code.as_ref().unwrap_or(src))
+            })
+            .collect();
         let mut needs: BTreeMap<Language, BTreeSet<MatcherRef>> = BTreeMap::new();
         for file_hits in hits {
             for m in file_hits {
@@ -265,20 +277,22 @@ impl<'r> Engine<'r> {
     }
 
     /// The matchers that may match `src`: the literal prefilter's hits
-    /// whose file conditions hold.
-    fn hits(&self, src: &Source) -> Vec<MatcherRef> {
+    /// whose file conditions hold, each tested on the text it reads (the
+    /// raw text, or `code`, the code view, for syntax matchers).
+    fn hits(&self, src: &Source, code: &Source) -> Vec<MatcherRef> {
         let t = Instant::now();
         let hits = if self.opts.no_prefilter {
-            self.prefilter.all(src.lang, &src.text)
+            self.prefilter.all(src.lang, &src.text, &code.text)
         } else {
-            let mut hits = self.prefilter.hits(src.lang, &src.text);
+            let mut hits = self.prefilter.hits(src.lang, &src.text, &code.text);
             // Second stage: the file-level conditions implied by each hit
             // matcher's `where:` regexes (rules/necessary.rs), which a mere
             // literal cannot express (`key[:5]`, not just `key`).
             hits.retain(|m| {
                 let matcher = &self.rules.rules[m.rule].matchers[m.matcher];
+                let text = if matches!(matcher.pattern, Pattern::Query(_)) { &code.text } else { &src.text };
                 let t = Instant::now();
-                let holds = matcher.requires.iter().all(|r| r.holds(&src.text));
+                let holds = matcher.requires.iter().all(|r| r.holds(text));
                 self.timed(Charge::Cond(m.rule), t);
                 holds
             });
@@ -291,7 +305,9 @@ impl<'r> Engine<'r> {
     /// Prefilter, parse, match and constrain one source.
     fn match_source(&self, src: &Source, worker: &mut Worker) -> FileOutcome {
         let mut out = FileOutcome::default();
-        let hits = self.hits(src);
+        let code_view = code_view_of(src);
+        let code = code_view.as_ref().unwrap_or(src);
+        let hits = self.hits(src, code);
         if hits.is_empty() {
             return out;
         }
@@ -320,7 +336,7 @@ impl<'r> Engine<'r> {
             // Parse once, run every query, and build the resolver's index of
             // the file only if some query matched.
             let t = Instant::now();
-            let parsed = self.parse(src, lang, worker);
+            let parsed = self.parse(code, lang, worker);
             let parse_time = t.elapsed();
             self.timed(Charge::Parse, t);
             match parsed {
@@ -330,12 +346,12 @@ impl<'r> Engine<'r> {
                         let rules: Vec<usize> = syntax_hits.iter().map(|m| m.rule).collect();
                         p.parsed(src.text.len(), &rules);
                     }
-                    let matched = self.run_queries(src, &tree, lang, &syntax_hits, parse_time, worker);
+                    let matched = self.run_queries(code, &tree, lang, &syntax_hits, parse_time, worker);
                     if !matched.is_empty() {
                         let cx = LazyContext {
                             lang,
                             root: tree.root_node(),
-                            text: &src.text,
+                            text: &code.text,
                             known: self.known,
                             profile: self.opts.profile.as_deref(),
                             cell: std::cell::OnceCell::new(),
@@ -344,7 +360,7 @@ impl<'r> Engine<'r> {
                             let rule = &self.rules.rules[mref.rule];
                             let matcher = &rule.matchers[mref.matcher];
                             let t = Instant::now();
-                            let hit = self.evaluate(src, Some(&cx), rule, matcher, &caps, test_file);
+                            let hit = self.evaluate(code, &src.text, Some(&cx), rule, matcher, &caps, test_file);
                             self.timed(Charge::Eval(mref.rule), t);
                             if let Some(p) = &self.opts.profile {
                                 p.matched(mref.rule, 1);
@@ -580,17 +596,20 @@ impl<'r> Engine<'r> {
                     Cap { start, end, node: None }
                 })
                 .collect();
-            if let Some(hit) = self.evaluate(src, None, rule, matcher, &caps, test_file) {
+            if let Some(hit) = self.evaluate(src, &src.text, None, rule, matcher, &caps, test_file) {
                 out.push(rule, hit);
             }
         }
     }
 
     /// Applies the `where:` constraints to one match and builds the finding.
+    /// `src` is the text the match was found in; the snippet shows `raw`,
+    /// the same lines with their comments.
     #[allow(clippy::too_many_arguments)]
     fn evaluate<'t>(
         &self,
         src: &Source,
+        raw: &str,
         cx: Option<&LazyContext<'t>>,
         rule: &Rule,
         matcher: &Matcher,
@@ -613,7 +632,7 @@ impl<'r> Engine<'r> {
             } else {
                 None
             };
-            if !check(src, cx, k, cap, values.as_deref(), &mut secrets, &mut flow) {
+            if !check(src, raw, cx, k, cap, values.as_deref(), &mut secrets, &mut flow) {
                 return None;
             }
             if let Some(v) = values {
@@ -655,7 +674,7 @@ impl<'r> Engine<'r> {
 
         let span = span_of(src, focus.start, focus.end);
         let line_range = src.lines().line_range(&src.text, span.start.line);
-        let snippet = self.shown(&one_line(&src.text[line_range], 240), &secrets);
+        let snippet = self.shown(&one_line(&raw[line_range], 240), &secrets);
         let scope = cx.and_then(|c| focus.node.and_then(|n| c.get().enclosing_function_name(n)));
         let mut related = Vec::new();
         for (idx, values) in &resolved {
@@ -898,8 +917,13 @@ fn value_passes(k: &Constraint, v: &Value) -> bool {
     true
 }
 
+/// `raw` is `src`'s text with its comments: a `context` test reads the
+/// lines around a match as written, since a comment there may say what
+/// the code is for (`# sampling for a report`).
+#[allow(clippy::too_many_arguments)]
 fn check<'t>(
     src: &Source,
+    raw: &str,
     cx: Option<&LazyContext<'t>>,
     k: &Constraint,
     cap: Cap<'t>,
@@ -1008,7 +1032,7 @@ fn check<'t>(
         let (el, _) = src.lines().position(&src.text, cap.end);
         let mut ctx = String::new();
         for l in sl..=el.min(sl + 5) {
-            ctx.push_str(&src.text[src.lines().line_range(&src.text, l)]);
+            ctx.push_str(&raw[src.lines().line_range(&src.text, l)]);
             ctx.push('\n');
         }
         if let (Some(cx), Some(n)) = (cx, node) {

@@ -1,13 +1,16 @@
 //! The literal prefilter: one Aho-Corasick automaton per language over every
 //! active matcher's `prefilter` literals. A file is parsed only if some
 //! matcher's literals occur in it; most files are never parsed at all.
+//! Syntax matchers look for theirs in the code view (comments blanked,
+//! `code_view`), regex matchers in the raw text: each kind has its own
+//! automaton.
 
 use std::sync::OnceLock;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
 use crate::lang::Language;
-use crate::rules::{RuleSet, Target};
+use crate::rules::{Pattern, RuleSet, Target};
 
 /// A matcher, named by rule index and matcher index within the rule.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -45,6 +48,8 @@ struct Group {
 struct Spec {
     mref: MatcherRef,
     target: Target,
+    /// Whether the matcher reads the code view (a syntax matcher).
+    on_code: bool,
     /// (literal, exact case)
     primary: Vec<(String, bool)>,
     also: Vec<String>,
@@ -55,7 +60,8 @@ struct Spec {
 pub struct Prefilter {
     /// Every matcher's target and literals, in rule order.
     specs: Vec<Spec>,
-    /// Indexed by `Language as usize`; the last slot is for files without a
+    /// Indexed by `Language as usize` twice over, for raw text and then
+    /// for the code view; the last slot of each is for files without a
     /// known language.
     groups: Vec<OnceLock<Group>>,
 }
@@ -68,6 +74,7 @@ impl Prefilter {
                 specs.push(Spec {
                     mref: MatcherRef { rule: ri, matcher: mi },
                     target: m.target,
+                    on_code: matches!(m.pattern, Pattern::Query(_)),
                     primary: m
                         .prefilter
                         .iter()
@@ -78,15 +85,15 @@ impl Prefilter {
                 });
             }
         }
-        Prefilter { specs, groups: (0..=Language::ALL.len()).map(|_| OnceLock::new()).collect() }
+        Prefilter { specs, groups: (0..2 * (Language::ALL.len() + 1)).map(|_| OnceLock::new()).collect() }
     }
 
-    fn group(&self, lang: Option<Language>) -> &Group {
-        let slot = lang.map_or(Language::ALL.len(), |l| l as usize);
-        self.groups[slot].get_or_init(|| self.build(lang))
+    fn group(&self, lang: Option<Language>, on_code: bool) -> &Group {
+        let slot = lang.map_or(Language::ALL.len(), |l| l as usize) + usize::from(on_code) * (Language::ALL.len() + 1);
+        self.groups[slot].get_or_init(|| self.build(lang, on_code))
     }
 
-    fn build(&self, key: Option<Language>) -> Group {
+    fn build(&self, key: Option<Language>, on_code: bool) -> Group {
         let mut literals: Vec<Literal> = Vec::new();
         let mut id_of = |text: &str, exact: bool| -> usize {
             let lit = Literal { text: if exact { text.to_string() } else { text.to_ascii_lowercase() }, exact };
@@ -104,7 +111,7 @@ impl Prefilter {
                 Target::Any => true,
                 Target::Lang(l) => Some(l) == key,
             };
-            if !applies {
+            if !applies || spec.on_code != on_code {
                 continue;
             }
             let primary = spec.primary.iter().map(|(l, exact)| id_of(l, *exact)).collect();
@@ -127,9 +134,30 @@ impl Prefilter {
         Group { automata, matchers, literals }
     }
 
-    /// The matchers whose literals occur in `text`, in rule order.
-    pub fn hits(&self, lang: Option<Language>, text: &str) -> Vec<MatcherRef> {
-        let group = self.group(lang);
+    /// The matchers whose literals occur in their text (`raw` for regex
+    /// matchers, `code` for syntax matchers), in rule order.
+    pub fn hits(&self, lang: Option<Language>, raw: &str, code: &str) -> Vec<MatcherRef> {
+        let mut hits = self.group(lang, false).hits(raw);
+        hits.extend(self.group(lang, true).hits(code));
+        hits.sort();
+        hits
+    }
+
+    /// Every matcher of a language, as if every `prefilter` literal had hit
+    /// (used to prove that the prefilter never changes what is found).
+    /// `prefilter_also` is a requirement on the file, not only a shortcut
+    /// (a flow rule needs a sink in the file), so it is still checked here.
+    pub fn all(&self, lang: Option<Language>, raw: &str, code: &str) -> Vec<MatcherRef> {
+        let mut all = self.group(lang, false).all(raw);
+        all.extend(self.group(lang, true).all(code));
+        all.sort();
+        all
+    }
+}
+
+impl Group {
+    fn hits(&self, text: &str) -> Vec<MatcherRef> {
+        let group = self;
         if group.automata.is_empty() {
             return Vec::new();
         }
@@ -157,12 +185,11 @@ impl Prefilter {
             .collect()
     }
 
-    /// Every matcher of a language, as if every `prefilter` literal had hit
-    /// (used to prove that the prefilter never changes what is found).
-    /// `prefilter_also` is a requirement on the file, not only a shortcut
-    /// (a flow rule needs a sink in the file), so it is still checked here.
-    pub fn all(&self, lang: Option<Language>, text: &str) -> Vec<MatcherRef> {
-        let group = self.group(lang);
+    fn all(&self, text: &str) -> Vec<MatcherRef> {
+        let group = self;
+        if group.matchers.is_empty() {
+            return Vec::new();
+        }
         let lower = text.to_ascii_lowercase();
         group
             .matchers
