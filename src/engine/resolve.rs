@@ -204,10 +204,15 @@ impl<'t> FileContext<'t> {
                 while fn_stack.last().is_some_and(|&(_, end)| node.start_byte() >= end) {
                     fn_stack.pop();
                 }
-                self.visit(node, fn_stack.last().map(|f| f.0));
-                if let Some(f) = self.function_of(node) {
-                    self.functions.push(f);
-                    fn_stack.push((self.functions.len() - 1, node.end_byte()));
+                // Calls, bindings, functions and imports are all named
+                // nodes; punctuation and keywords, a good part of any
+                // tree, need no string comparison of their kind.
+                if node.is_named() {
+                    self.visit(node, fn_stack.last().map(|f| f.0));
+                    if let Some(f) = self.function_of(node) {
+                        self.functions.push(f);
+                        fn_stack.push((self.functions.len() - 1, node.end_byte()));
+                    }
                 }
                 if cursor.goto_first_child() {
                     continue;
