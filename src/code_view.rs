@@ -45,7 +45,7 @@ pub fn blank_comments(lang: Language, text: &str) -> Option<String> {
 
 /// The byte ranges of the comments the lexer is sure of, in order.
 pub fn comments(lang: Language, text: &[u8]) -> Vec<Range<usize>> {
-    let mut lexer = Lexer { b: text, i: 0, flavor: Flavor::of(lang), out: Vec::new(), unsure_line: false };
+    let mut lexer = Lexer { b: text, i: 0, flavor: Flavor::of(lang), out: Vec::new(), unsure_line: false, holes: 0 };
     // A give-up keeps what was found before it: up to that point the
     // lexer was in step with the language.
     let _ = lexer.code(false);
@@ -90,7 +90,13 @@ struct Lexer<'a> {
     /// A JavaScript `/` was read as a regex or a division on this line: a
     /// comment after it is not blanked.
     unsure_line: bool,
+    /// Interpolation holes open around the current position: bounded, so
+    /// that hostile nesting cannot exhaust the stack.
+    holes: usize,
 }
+
+/// More nested holes than any code has; beyond it the lexer gives up.
+const MAX_HOLES: usize = 64;
 
 fn is_word(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_' || b == b'$'
@@ -365,8 +371,13 @@ impl Lexer<'_> {
             } else if hole == b"{" && self.starts(b"{{") {
                 self.i += 2;
             } else if self.starts(hole) {
+                if self.holes == MAX_HOLES {
+                    return Err(GiveUp);
+                }
                 self.i += hole.len();
+                self.holes += 1;
                 self.code(true)?;
+                self.holes -= 1;
                 self.i += 1;
             } else if self.b[self.i] == b'\n' && !multiline {
                 return Err(GiveUp);
@@ -546,5 +557,18 @@ mod tests {
         assert_eq!(view(Language::Tsx, jsx), jsx);
         // Rust block comments nest.
         assert_eq!(view(Language::Rust, "/* a /* b */ c */x"), "                 x");
+    }
+
+    #[test]
+    fn hostile_text_neither_panics_nor_overflows() {
+        let deep = format!("// a\nx = {}1{};\n// b\n", "`${".repeat(100_000), "}`".repeat(100_000));
+        // Too deep to follow: blanking stops there, and nothing breaks.
+        assert_eq!(view(Language::JavaScript, &deep), format!("    \n{}", &deep[5..]));
+        for lang in Language::ALL {
+            for text in ["\\", "'", "\"", "/*", "r#\"", "R\"(", "@\"", "$\"{", "f'{", "`${", "/[", "'\\"] {
+                let _ = comments(lang, text.as_bytes());
+                let _ = comments(lang, format!("x {text}").as_bytes());
+            }
+        }
     }
 }
