@@ -156,13 +156,13 @@ impl Prefilter {
 }
 
 impl Group {
+    /// The matchers of this group whose literals occur in `text`.
     fn hits(&self, text: &str) -> Vec<MatcherRef> {
-        let group = self;
-        if group.automata.is_empty() {
+        if self.automata.is_empty() {
             return Vec::new();
         }
-        let mut seen = vec![false; group.literals.len()];
-        for (ac, ids) in &group.automata {
+        let mut seen = vec![false; self.literals.len()];
+        for (ac, ids) in &self.automata {
             let mut remaining = ids.len();
             for m in ac.find_overlapping_iter(text) {
                 let id = ids[m.pattern().as_usize()];
@@ -175,8 +175,7 @@ impl Group {
                 }
             }
         }
-        group
-            .matchers
+        self.matchers
             .iter()
             .filter(|(_, primary, also)| {
                 primary.iter().any(|&i| seen[i]) && (also.is_empty() || also.iter().any(|&i| seen[i]))
@@ -185,16 +184,15 @@ impl Group {
             .collect()
     }
 
+    /// Every matcher of this group whose `prefilter_also` holds in `text`.
     fn all(&self, text: &str) -> Vec<MatcherRef> {
-        let group = self;
-        if group.matchers.is_empty() {
+        if self.matchers.is_empty() {
             return Vec::new();
         }
         let lower = text.to_ascii_lowercase();
-        group
-            .matchers
+        self.matchers
             .iter()
-            .filter(|(_, _, also)| also.is_empty() || also.iter().any(|&i| group.literals[i].occurs_in(text, &lower)))
+            .filter(|(_, _, also)| also.is_empty() || also.iter().any(|&i| self.literals[i].occurs_in(text, &lower)))
             .map(|(r, _, _)| *r)
             .collect()
     }
