@@ -1,24 +1,13 @@
 //! The comment blanker against the parsers: every range it blanks must be
 //! a comment in the tree-sitter tree of the same file. Runs over the
-//! fixtures and the rules' directory; `CIPHERLINT_VIEW_CORPUS=<dir>`
+//! fixtures and the sources; `CIPHERLINT_VIEW_CORPUS=<dir>`
 //! points it at a larger tree (the benchmark corpus) as well.
 
 use std::path::{Path, PathBuf};
 
 use cipherlint::code_view;
 use cipherlint::lang::Language;
-
-fn files(root: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(root) else { return };
-    for e in entries.flatten() {
-        let p = e.path();
-        if e.file_type().is_ok_and(|t| t.is_dir()) {
-            files(&p, out);
-        } else if e.file_type().is_ok_and(|t| t.is_file()) {
-            out.push(p);
-        }
-    }
-}
+use cipherlint::walk::{self, WalkOptions};
 
 /// The blanked ranges of `text` that no comment node of its tree covers.
 fn stray_blanks(lang: Language, text: &str) -> Vec<std::ops::Range<usize>> {
@@ -48,15 +37,13 @@ fn stray_blanks(lang: Language, text: &str) -> Vec<std::ops::Range<usize>> {
 #[test]
 fn every_blanked_range_is_a_comment_of_the_parse_tree() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut paths = Vec::new();
-    files(&root.join("fixtures"), &mut paths);
-    files(&root.join("src"), &mut paths);
-    if let Some(extra) = std::env::var_os("CIPHERLINT_VIEW_CORPUS") {
-        files(Path::new(&extra), &mut paths);
-    }
+    let mut roots: Vec<PathBuf> = vec![root.join("fixtures"), root.join("src")];
+    roots.extend(std::env::var_os("CIPHERLINT_VIEW_CORPUS").map(PathBuf::from));
+    let opts = WalkOptions { no_ignore: true, excludes: Vec::new(), follow_symlinks: false };
     let mut checked = 0;
     let mut wrong = Vec::new();
-    for p in &paths {
+    for target in roots.iter().flat_map(|r| walk::walk(std::slice::from_ref(r), &opts).unwrap().1) {
+        let p = &target.path;
         let Ok(text) = std::fs::read_to_string(p) else { continue };
         let Some(lang) = Language::detect(p, text.as_bytes()) else { continue };
         checked += 1;
