@@ -45,11 +45,38 @@ pub fn blank_comments(lang: Language, text: &str) -> Option<String> {
 
 /// The byte ranges of the comments the lexer is sure of, in order.
 pub fn comments(lang: Language, text: &[u8]) -> Vec<Range<usize>> {
-    let mut lexer = Lexer { b: text, i: 0, flavor: Flavor::of(lang), out: Vec::new(), unsure_line: false, holes: 0 };
     // A give-up keeps what was found before it: up to that point the
     // lexer was in step with the language.
-    let _ = lexer.code(false);
-    lexer.out
+    lex(lang, text).comments
+}
+
+/// What the lexer found in a text.
+pub struct Layout {
+    /// The comments it is sure of, in order.
+    pub comments: Vec<Range<usize>>,
+    /// The string and character literals before where it stopped, quotes,
+    /// prefixes' ends and interpolation holes included, in order.
+    pub strings: Vec<Range<usize>>,
+    /// Whether it read the whole text in step with the language: only then
+    /// is every literal in `strings` and every byte outside them and the
+    /// comments code (except, in JavaScript, a comment after code on its
+    /// line, which is never blanked).
+    pub complete: bool,
+}
+
+/// Lexes `text`: its comments and string literals.
+pub fn lex(lang: Language, text: &[u8]) -> Layout {
+    let mut lexer = Lexer {
+        b: text,
+        i: 0,
+        flavor: Flavor::of(lang),
+        out: Vec::new(),
+        strings: Vec::new(),
+        unsure_line: false,
+        holes: 0,
+    };
+    let complete = lexer.code(false).is_ok();
+    Layout { comments: lexer.out, strings: lexer.strings, complete }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -87,6 +114,8 @@ struct Lexer<'a> {
     i: usize,
     flavor: Flavor,
     out: Vec<Range<usize>>,
+    /// Literals read at the top level (those inside a hole are part of theirs).
+    strings: Vec<Range<usize>>,
     /// A JavaScript `/` was read as a regex or a division on this line: a
     /// comment after it is not blanked.
     unsure_line: bool,
@@ -149,7 +178,15 @@ impl Lexer<'_> {
                     self.block_comment()?;
                 }
                 b'/' if self.flavor == Flavor::Js => self.slash()?,
-                b'"' | b'\'' | b'`' => self.quote(c)?,
+                b'"' | b'\'' | b'`' => {
+                    let start = self.i;
+                    self.quote(c)?;
+                    // A `'` read as a lifetime or a digit separator spans
+                    // one byte and is no literal.
+                    if self.holes == 0 && self.i > start + 1 {
+                        self.strings.push(start..self.i);
+                    }
+                }
                 b'{' if hole => {
                     depth += 1;
                     self.i += 1;

@@ -14,6 +14,7 @@ pub mod deps;
 pub mod engine;
 pub mod finding;
 pub mod git;
+pub mod if_conditions;
 pub mod inventory;
 pub mod lang;
 pub mod merge;

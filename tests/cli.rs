@@ -132,6 +132,45 @@ fn prefilter_regex_decides_which_files_are_parsed() {
 }
 
 #[test]
+fn in_if_condition_decides_which_files_are_parsed() {
+    let code = tree(&[
+        ("a.py", b"import hashlib\nif hashlib.md5(x):\n    pass\n"),
+        ("b.py", b"import hashlib\nhashlib.md5(x)  # if\nif x:\n    pass\n"),
+    ]);
+    let rules_dir = |extra: &str| tree(&[("mine/md5-call.yaml", &user_rule(extra)[..])]);
+    let scan = |extra: &str| {
+        let rules = rules_dir(extra);
+        let o = run(
+            &["scan", ".", "--no-default-rules", "--rules", rules.path().to_str().unwrap(), "-f", "json"],
+            code.path(),
+        );
+        let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+        let mut paths: Vec<String> =
+            v["findings"].as_array().unwrap().iter().map(|f| f["path"].as_str().unwrap().to_string()).collect();
+        paths.sort();
+        paths
+    };
+    let test_c = "    where:\n      - capture: c\n        regex: 'md5'\n";
+    assert_eq!(scan(test_c), vec!["a.py", "b.py"]);
+    // The rule claims its call lies in an `if` condition (only true in
+    // a.py): b.py, whose `md5` is outside every condition, is not parsed.
+    assert_eq!(scan(&format!("{test_c}    in_if_condition: [c]\n")), vec!["a.py"]);
+
+    // Naming a capture that does not exist, or one without a regex to
+    // look for, is an error at its line.
+    for (extra, says) in [
+        ("    in_if_condition: [nope]\n", "`in_if_condition` names no capture `nope`"),
+        ("    in_if_condition: [f]\n", "capture `f` has no `where:` regex"),
+    ] {
+        let rules = rules_dir(extra);
+        let o = run(&["rules", "list", "--rules", rules.path().to_str().unwrap()], code.path());
+        assert_eq!(o.status.code(), Some(2));
+        let err = stderr(&o);
+        assert!(err.contains(says) && err.contains("14 │"), "{err}");
+    }
+}
+
+#[test]
 fn bad_files_are_skipped_with_warnings_and_the_scan_goes_on() {
     let mut big = b"# big\n".to_vec();
     big.resize(300, b'x');

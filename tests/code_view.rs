@@ -1,13 +1,15 @@
-//! The comment blanker against the parsers: every range it blanks must be
-//! a comment in the tree-sitter tree of the same file. Runs over the
-//! fixtures and the sources; `CIPHERLINT_VIEW_CORPUS=<dir>`
-//! points it at a larger tree (the benchmark corpus) as well.
+//! The lexer's readings against the parsers': every range the comment
+//! blanker blanks must be a comment in the tree-sitter tree of the same
+//! file, and every `if` condition of the tree must lie in a span that
+//! `if_conditions` gives. Runs over the fixtures and the sources;
+//! `CIPHERLINT_VIEW_CORPUS=<dir>` points it at a larger tree (the
+//! benchmark corpus) as well.
 
 use std::path::{Path, PathBuf};
 
-use cipherlint::code_view;
 use cipherlint::lang::Language;
 use cipherlint::walk::{self, WalkOptions};
+use cipherlint::{code_view, if_conditions};
 
 /// The blanked ranges of `text` that no comment node of its tree covers.
 fn stray_blanks(lang: Language, text: &str) -> Vec<std::ops::Range<usize>> {
@@ -34,24 +36,73 @@ fn stray_blanks(lang: Language, text: &str) -> Vec<std::ops::Range<usize>> {
         .collect()
 }
 
-#[test]
-fn every_blanked_range_is_a_comment_of_the_parse_tree() {
+/// Every source file of the roots, with its language and text.
+fn sources() -> Vec<(PathBuf, Language, String)> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut roots: Vec<PathBuf> = vec![root.join("fixtures"), root.join("src")];
     roots.extend(std::env::var_os("CIPHERLINT_VIEW_CORPUS").map(PathBuf::from));
     let opts = WalkOptions { no_ignore: true, excludes: Vec::new(), follow_symlinks: false };
-    let mut checked = 0;
+    let files: Vec<_> = roots
+        .iter()
+        .flat_map(|r| walk::walk(std::slice::from_ref(r), &opts).unwrap().1)
+        .filter_map(|target| {
+            let text = std::fs::read_to_string(&target.path).ok()?;
+            let lang = Language::detect(&target.path, text.as_bytes())?;
+            Some((target.path, lang, text))
+        })
+        .collect();
+    assert!(files.len() > 50, "only {} source files found", files.len());
+    files
+}
+
+#[test]
+fn every_blanked_range_is_a_comment_of_the_parse_tree() {
     let mut wrong = Vec::new();
-    for target in roots.iter().flat_map(|r| walk::walk(std::slice::from_ref(r), &opts).unwrap().1) {
-        let p = &target.path;
-        let Ok(text) = std::fs::read_to_string(p) else { continue };
-        let Some(lang) = Language::detect(p, text.as_bytes()) else { continue };
-        checked += 1;
+    for (p, lang, text) in sources() {
         for r in stray_blanks(lang, &text) {
             let end = r.end.min(r.start + 60);
             wrong.push(format!("{}:{}: {:?}", p.display(), r.start, &text[r.start..end]));
         }
     }
-    assert!(checked > 50, "only {checked} source files found");
     assert!(wrong.is_empty(), "{} blanked ranges are not comments:\n{}", wrong.len(), wrong.join("\n"));
+}
+
+/// The conditions of `text`'s `if`s (as the engine parses it: its code
+/// view) that lie in no span of `if_conditions`.
+fn conditions_outside_spans(lang: Language, text: &str) -> Vec<std::ops::Range<usize>> {
+    let code = code_view::blank_comments(lang, text).unwrap_or_else(|| text.to_string());
+    let Some(spans) = if_conditions::spans(lang, &code) else { return Vec::new() };
+    let mut parser = tree_sitter::Parser::new();
+    parser.set_language(&lang.grammar()).unwrap();
+    let Some(tree) = parser.parse(&code, None) else { return Vec::new() };
+    let mut outside = Vec::new();
+    let mut cursor = tree.walk();
+    let mut stack = vec![tree.root_node()];
+    while let Some(n) = stack.pop() {
+        if matches!(n.kind(), "if_statement" | "if_expression") {
+            if let Some(c) = n.child_by_field_name("condition") {
+                let r = c.byte_range();
+                if !spans.iter().any(|s| s.start <= r.start && r.end <= s.end) {
+                    outside.push(r);
+                }
+            }
+        }
+        stack.extend(n.children(&mut cursor));
+    }
+    outside
+}
+
+#[test]
+fn every_if_condition_lies_in_a_span() {
+    let mut wrong = Vec::new();
+    let mut checked = 0;
+    for (p, lang, text) in sources() {
+        checked += usize::from(if_conditions::spans(lang, &text).is_some());
+        for r in conditions_outside_spans(lang, &text) {
+            let end = r.end.min(r.start + 80);
+            wrong.push(format!("{}:{}: {:?}", p.display(), r.start, &text[r.start..end]));
+        }
+    }
+    assert!(checked > 50, "only {checked} files had spans");
+    assert!(wrong.is_empty(), "{} if conditions lie outside every span:\n{}", wrong.len(), wrong.join("\n"));
 }

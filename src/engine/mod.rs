@@ -288,14 +288,24 @@ impl<'r> Engine<'r> {
             self.prefilter.all(src.lang, &src.text, &code.text)
         } else {
             let mut hits = self.prefilter.hits(src.lang, &src.text, &code.text);
+            // The code's `if` conditions, found once for all the matchers
+            // that need them (`None`: they may be anywhere).
+            let if_spans = std::cell::OnceCell::new();
             // Second stage: the file-level conditions implied by each hit
             // matcher's `where:` regexes (rules/necessary.rs), which a mere
-            // literal cannot express (`key[:5]`, not just `key`).
+            // literal cannot express (`key[:5]`, not just `key`), and where
+            // the rule says, only inside an `if` condition.
             hits.retain(|m| {
                 let matcher = &self.rules.rules[m.rule].matchers[m.matcher];
                 let text = if matches!(matcher.pattern, Pattern::Query(_)) { &code.text } else { &src.text };
                 let t = Instant::now();
-                let holds = matcher.requires.iter().all(|r| r.holds(text));
+                let mut holds = matcher.requires.iter().all(|r| r.holds(text));
+                if holds && !matcher.in_if_condition.is_empty() {
+                    let spans = if_spans.get_or_init(|| src.lang.and_then(|l| crate::if_conditions::spans(l, text)));
+                    if let Some(spans) = spans {
+                        holds = matcher.in_if_condition.iter().all(|c| c.holds_within(text, spans));
+                    }
+                }
                 self.timed(Charge::Cond(m.rule), t);
                 holds
             });

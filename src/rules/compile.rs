@@ -221,6 +221,10 @@ pub struct Matcher {
     /// parsing for: its `prefilter_regex` and those derived from
     /// `constraints` (see `necessary.rs`).
     pub requires: Vec<FileCondition>,
+    /// Conditions (among `requires`) that must hold inside an `if`
+    /// condition, not just anywhere: those of the captures that the rule
+    /// puts there (`in_if_condition`).
+    pub in_if_condition: Vec<FileCondition>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -676,6 +680,27 @@ fn compile_matcher(
         // assertions, rules most of them out at DFA speed.
         Pattern::Regex(re) => requires.push(FileCondition::derived_from(re.source())),
     }
+    let mut in_if_condition = Vec::new();
+    for name in &lm.in_if_condition {
+        let Some(idx) = index_of(&name.value) else {
+            cx.at(name.referenced, format!("`in_if_condition` names no capture `{}`", name.value), None);
+            return None;
+        };
+        let before = in_if_condition.len();
+        if matches!(pattern, Pattern::Query(_)) {
+            let own = constraints.iter().filter(|k| k.capture == idx && !k.optional && !k.resolve);
+            in_if_condition
+                .extend(own.filter_map(|k| k.regex.as_ref()).map(|re| FileCondition::derived_from(re.source())));
+        }
+        if in_if_condition.len() == before {
+            cx.at(
+                name.referenced,
+                format!("`in_if_condition` capture `{}` has no `where:` regex on its own text to look for", name.value),
+                Some("list captures of a query that a non-optional `regex` entry tests"),
+            );
+            return None;
+        }
+    }
     Some(Matcher {
         target,
         prefilter: lm.prefilter.value.clone(),
@@ -686,6 +711,7 @@ fn compile_matcher(
         focus,
         constraints,
         requires,
+        in_if_condition,
     })
 }
 

@@ -102,6 +102,14 @@ impl FileCondition {
         self.regex(text).and_then(|r| r.test(text)).unwrap_or(true)
     }
 
+    /// Whether `text` may hold a match inside one of `spans`. A capture
+    /// that lies inside a span holds a whole match of the relaxed regex,
+    /// so searching the spans alone is enough; they must begin and end
+    /// on character boundaries.
+    pub fn holds_within(&self, text: &str, spans: &[std::ops::Range<usize>]) -> bool {
+        spans.iter().any(|s| text.get(s.clone()).is_none_or(|part| self.holds(part)))
+    }
+
     /// For a derived condition, the spans of its matches in `text` (at
     /// most `limit`): every match of the matcher has a capture that
     /// overlaps one of them. A capture's text holds a match of the relaxed
