@@ -46,8 +46,7 @@ pub struct EngineOptions {
     /// Walk each parsed file once with a per-language combined query instead
     /// of once per hit matcher (see `combined.rs`); same findings, and worth
     /// its compile time from a few dozen files on. `None`: the scan decides
-    /// by the number of files (`scan::COMBINE_FROM`). `Some(true)` also
-    /// builds the literal automata as DFAs (see `Prefilter::new`).
+    /// by the number of files (`scan::COMBINE_FROM`).
     pub combine_queries: Option<bool>,
 }
 
@@ -186,9 +185,7 @@ pub struct Compiled {
 
 impl<'r> Engine<'r> {
     pub fn new(rules: &'r RuleSet, known: &'r Knowledge, opts: EngineOptions) -> Self {
-        let large_scan = opts.combine_queries == Some(true);
-        let compiled =
-            Compiled { prefilter: std::sync::Arc::new(Prefilter::new(rules, large_scan)), bank: Default::default() };
+        let compiled = Compiled { prefilter: std::sync::Arc::new(Prefilter::new(rules)), bank: Default::default() };
         Engine::reusing(rules, known, opts, compiled)
     }
 
