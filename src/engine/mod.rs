@@ -152,6 +152,8 @@ struct LazyContext<'t> {
     known: &'t Knowledge,
     profile: Option<&'t profile::Profile>,
     cell: std::cell::OnceCell<FileContext<'t>>,
+    /// How long building the index took (for the profile).
+    index_time: std::cell::Cell<Duration>,
 }
 
 impl<'t> LazyContext<'t> {
@@ -160,7 +162,8 @@ impl<'t> LazyContext<'t> {
             let t = Instant::now();
             let cx = FileContext::new(self.lang, self.root, self.text, self.known);
             if let Some(p) = self.profile {
-                p.charge(Charge::Index, t);
+                self.index_time.set(t.elapsed());
+                p.charge_duration(Charge::Index, self.index_time.get());
                 p.indexed(self.text.len());
             }
             cx
@@ -365,14 +368,18 @@ impl<'r> Engine<'r> {
                             known: self.known,
                             profile: self.opts.profile.as_deref(),
                             cell: std::cell::OnceCell::new(),
+                            index_time: std::cell::Cell::new(Duration::ZERO),
                         };
                         for (mref, caps) in matched {
                             let rule = &self.rules.rules[mref.rule];
                             let matcher = &rule.matchers[mref.matcher];
                             let t = Instant::now();
+                            let indexed = cx.cell.get().is_some();
                             let hit = self.evaluate(code, &src.text, Some(&cx), rule, matcher, &caps, test_file);
-                            self.timed(Charge::Eval(mref.rule), t);
                             if let Some(p) = &self.opts.profile {
+                                // The index built on the way is charged to itself, not to the rule.
+                                let index = if indexed { Duration::ZERO } else { cx.index_time.get() };
+                                p.charge_duration(Charge::Eval(mref.rule), t.elapsed().saturating_sub(index));
                                 p.matched(mref.rule, 1);
                             }
                             if let Some(hit) = hit {
