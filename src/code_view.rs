@@ -54,8 +54,9 @@ pub fn comments(lang: Language, text: &[u8]) -> Vec<Range<usize>> {
 pub struct Layout {
     /// The comments it is sure of, in order.
     pub comments: Vec<Range<usize>>,
-    /// The string and character literals before where it stopped, quotes,
-    /// prefixes' ends and interpolation holes included, in order.
+    /// The string and character literals before where it stopped, in
+    /// order: from the opening quote (a prefix such as `b` or `r#` is left
+    /// out) to the closing one, interpolation holes included.
     pub strings: Vec<Range<usize>>,
     /// Whether it read the whole text in step with the language: only then
     /// is every literal in `strings` and every byte outside them and the

@@ -114,12 +114,16 @@ impl<'a> Text<'a> {
         }
     }
 
-    /// Whether the word `w` starts at `i`, with no name byte either side.
+    /// Whether the word `w` starts at `i`, with no ASCII name byte either
+    /// side. A non-ASCII byte counts as a boundary: C# takes a no-break
+    /// space for a space, and a keyword found inside a Unicode name only
+    /// adds a span.
     fn word_at(&self, i: usize, w: &[u8]) -> bool {
+        let name = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || c == b'$';
         self.b[i..].starts_with(w)
             && !self.in_string[i]
-            && (i == 0 || !is_name_byte(self.b[i - 1]))
-            && self.b.get(i + w.len()).is_none_or(|&c| !is_name_byte(c))
+            && (i == 0 || !name(self.b[i - 1]))
+            && self.b.get(i + w.len()).is_none_or(|&c| !name(c))
     }
 
     /// The next occurrence of keyword `kw` outside literals, from `from`.
@@ -365,6 +369,12 @@ mod tests {
         assert_eq!(texts(Language::Python, code), ["if pw[1:] == 'x:' and (y := g(lambda: 1)):"]);
         let code = "xs = [x for x in y if x]\nif lambda: 0:\n    pass\n";
         assert_eq!(texts(Language::Python, code), ["if x", "if lambda: 0:"]);
+    }
+
+    #[test]
+    fn an_if_after_a_unicode_space_is_found() {
+        let code = "class A { void F(string p) {\u{a0}if (p == \"x\") { } } }";
+        assert_eq!(texts(Language::CSharp, code), ["if (p == \"x\")"]);
     }
 
     #[test]
