@@ -111,21 +111,21 @@ fn user_rule(extra: &str) -> Vec<u8> {
     .into_bytes()
 }
 
+/// The sorted paths with findings when `user_rule(extra)` alone scans `code`.
+fn paths_found_by_user_rule(code: &std::path::Path, extra: &str) -> Vec<String> {
+    let rules = tree(&[("mine/md5-call.yaml", &user_rule(extra)[..])]);
+    let o = run(&["scan", ".", "--no-default-rules", "--rules", rules.path().to_str().unwrap(), "-f", "json"], code);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let mut paths: Vec<String> =
+        v["findings"].as_array().unwrap().iter().map(|f| f["path"].as_str().unwrap().to_string()).collect();
+    paths.sort();
+    paths
+}
+
 #[test]
 fn prefilter_regex_decides_which_files_are_parsed() {
     let code = tree(&[("a.py", b"import hashlib\nhashlib.md5(x)\n"), ("b.py", b"import hashlib as h\nh.md5(x)\n")]);
-    let scan = |extra: &str| {
-        let rules = tree(&[("mine/md5-call.yaml", &user_rule(extra)[..])]);
-        let o = run(
-            &["scan", ".", "--no-default-rules", "--rules", rules.path().to_str().unwrap(), "-f", "json"],
-            code.path(),
-        );
-        let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
-        let mut paths: Vec<String> =
-            v["findings"].as_array().unwrap().iter().map(|f| f["path"].as_str().unwrap().to_string()).collect();
-        paths.sort();
-        paths
-    };
+    let scan = |extra: &str| paths_found_by_user_rule(code.path(), extra);
     assert_eq!(scan(""), vec!["a.py", "b.py"]);
     // Only files that spell out `hashlib.md5` are parsed for the rule.
     assert_eq!(scan("    prefilter_regex: ['hashlib\\.md5']\n"), vec!["a.py"]);
@@ -137,19 +137,7 @@ fn in_if_condition_decides_which_files_are_parsed() {
         ("a.py", b"import hashlib\nif hashlib.md5(x):\n    pass\n"),
         ("b.py", b"import hashlib\nhashlib.md5(x)  # if\nif x:\n    pass\n"),
     ]);
-    let rules_dir = |extra: &str| tree(&[("mine/md5-call.yaml", &user_rule(extra)[..])]);
-    let scan = |extra: &str| {
-        let rules = rules_dir(extra);
-        let o = run(
-            &["scan", ".", "--no-default-rules", "--rules", rules.path().to_str().unwrap(), "-f", "json"],
-            code.path(),
-        );
-        let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
-        let mut paths: Vec<String> =
-            v["findings"].as_array().unwrap().iter().map(|f| f["path"].as_str().unwrap().to_string()).collect();
-        paths.sort();
-        paths
-    };
+    let scan = |extra: &str| paths_found_by_user_rule(code.path(), extra);
     let test_c = "    where:\n      - capture: c\n        regex: 'md5'\n";
     assert_eq!(scan(test_c), vec!["a.py", "b.py"]);
     // The rule claims its call lies in an `if` condition (only true in
@@ -162,7 +150,7 @@ fn in_if_condition_decides_which_files_are_parsed() {
         ("    in_if_condition: [nope]\n", "`in_if_condition` names no capture `nope`"),
         ("    in_if_condition: [f]\n", "capture `f` has no `where:` regex"),
     ] {
-        let rules = rules_dir(extra);
+        let rules = tree(&[("mine/md5-call.yaml", &user_rule(extra)[..])]);
         let o = run(&["rules", "list", "--rules", rules.path().to_str().unwrap()], code.path());
         assert_eq!(o.status.code(), Some(2));
         let err = stderr(&o);
