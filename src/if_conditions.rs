@@ -61,13 +61,16 @@ pub fn spans(lang: Language, code: &str) -> Option<Vec<Range<usize>>> {
     let mut i = 0;
     while let Some(at) = text.next_keyword(i, b"if") {
         i = at + 2;
-        if c_like && text.is_directive(at) {
+        // An `if` inside a span (in another's condition, or past where an
+        // unclosed one ran to) has its condition inside it too: its own
+        // brackets close within the balanced ones around it. Skipping it
+        // keeps nested conditions (`if (if (if (..`) linear.
+        if (c_like && text.is_directive(at)) || out.last().is_some_and(|last| at < last.end) {
             continue;
         }
         let end = match style {
             Style::Parens => text.paren_condition_end(at + 2),
-            Style::Go => text.block_condition_end(at + 2, Style::Go),
-            Style::Rust => text.block_condition_end(at + 2, Style::Rust),
+            Style::Go | Style::Rust => text.block_condition_end(at + 2, style),
             Style::Python => text.colon_condition_end(at + 2),
         };
         match out.last_mut() {
@@ -131,11 +134,15 @@ impl<'a> Text<'a> {
         memchr::memmem::find_iter(self.b.get(from..)?, kw).map(|p| from + p).find(|&at| self.word_at(at, kw))
     }
 
-    /// Whether the `if` at `at` is a preprocessor directive's (`#if`, `# if`).
+    /// Whether the `if` at `at` is a preprocessor directive's (`#if`,
+    /// `# if`): a `#` before it, with only spaces or tabs around it back to
+    /// the start of the line. Reads back over those alone, so that a long
+    /// line of `if`s is not read again for each.
     fn is_directive(&self, at: usize) -> bool {
-        let line_start = self.b[..at].iter().rposition(|&c| c == b'\n').map_or(0, |p| p + 1);
-        let before: Vec<u8> = self.b[line_start..at].iter().copied().filter(|c| !c.is_ascii_whitespace()).collect();
-        before == b"#"
+        let blank = |c: &u8| *c == b' ' || *c == b'\t';
+        let before = self.b[..at].iter().rev().skip_while(|c| blank(c));
+        let mut rest = before.clone().skip(1).skip_while(|c| blank(c));
+        before.clone().next() == Some(&b'#') && matches!(rest.next(), None | Some(b'\n' | b'\r'))
     }
 
     fn skip_space(&self, mut i: usize) -> usize {
@@ -403,5 +410,17 @@ mod tests {
         assert_eq!(texts(Language::C, code), ["if (a && (b "]);
         let code = "fn f() { if if a { b } else { c } { d() } }";
         assert_eq!(texts(Language::Rust, code).len(), 1);
+    }
+
+    #[test]
+    fn deeply_nested_and_unclosed_conditions_are_read_once() {
+        // Read once each: rescanning every nested condition to its end
+        // would take minutes here.
+        let nested = format!("void f() {{ {}x{} }}", "if (".repeat(200_000), ")".repeat(200_000));
+        assert_eq!(spans(Language::C, &nested).unwrap().len(), 1);
+        let unclosed = "if (a && (b ".repeat(100_000);
+        assert_eq!(spans(Language::Java, &unclosed).unwrap(), vec![0..unclosed.len()]);
+        let python = "if a if b else c ".repeat(100_000);
+        assert_eq!(spans(Language::Python, &python).unwrap(), vec![0..python.len()]);
     }
 }
