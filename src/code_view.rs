@@ -128,7 +128,8 @@ struct Lexer<'a> {
 /// More nested holes than any code has; beyond it the lexer gives up.
 const MAX_HOLES: usize = 64;
 
-fn is_word(b: u8) -> bool {
+/// An ASCII byte that may continue a name in a supported language.
+pub(crate) fn is_word(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_' || b == b'$'
 }
 

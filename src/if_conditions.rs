@@ -96,8 +96,9 @@ struct Text<'a> {
     in_string: Vec<bool>,
 }
 
+/// A byte of a name, a Unicode one's included.
 fn is_name_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b >= 0x80
+    code_view::is_word(b) || b >= 0x80
 }
 
 impl<'a> Text<'a> {
@@ -122,11 +123,10 @@ impl<'a> Text<'a> {
     /// space for a space, and a keyword found inside a Unicode name only
     /// adds a span.
     fn word_at(&self, i: usize, w: &[u8]) -> bool {
-        let name = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || c == b'$';
         self.b[i..].starts_with(w)
             && !self.in_string[i]
-            && (i == 0 || !name(self.b[i - 1]))
-            && self.b.get(i + w.len()).is_none_or(|&c| !name(c))
+            && (i == 0 || !code_view::is_word(self.b[i - 1]))
+            && self.b.get(i + w.len()).is_none_or(|&c| !code_view::is_word(c))
     }
 
     /// The next occurrence of keyword `kw` outside literals, from `from`.
