@@ -132,6 +132,25 @@ fn prefilter_regex_decides_which_files_are_parsed() {
 }
 
 #[test]
+fn a_word_split_by_the_syntax_still_reaches_the_parser() {
+    // The file condition derived from `#eq? @s "put"` asks for `put` as a
+    // whole word, since a node's edges are token edges, but a piece of a
+    // string after an escape starts inside a word of the file.
+    let rule = "id: put-string\ntitle: t\nmessage: m\nhelp: h\nseverity: high\nconfidence: high\ncategory: weak-crypto\ncwe: [CWE-327]\nreferences: [https://example.invalid]\ndescription: d\nlanguages:\n  javascript:\n    prefilter: [put]\n    query: '(string (string_fragment) @s (#eq? @s \"put\"))'\ntests:\n  javascript:\n    match: ['x = \"put\"']\n    no_match: ['x = \"input\"']\n";
+    let rules = tree(&[("mine/put-string.yaml", rule.as_bytes())]);
+    let code = tree(&[("a.js", b"x = '\\nput';\n"), ("b.js", b"x = 'input';\n"), ("c.js", b"x = 'put';\n")]);
+    for extra in [None, Some("--no-prefilter")] {
+        let mut args = vec!["scan", ".", "--no-default-rules", "--rules", rules.path().to_str().unwrap(), "-f", "json"];
+        args.extend(extra);
+        let v: serde_json::Value = serde_json::from_str(&stdout(&run(&args, code.path()))).unwrap();
+        let mut paths: Vec<&str> =
+            v["findings"].as_array().unwrap().iter().map(|f| f["path"].as_str().unwrap()).collect();
+        paths.sort();
+        assert_eq!(paths, vec!["a.js", "c.js"], "{extra:?}");
+    }
+}
+
+#[test]
 fn in_if_condition_decides_which_files_are_parsed() {
     let code = tree(&[
         ("a.py", b"import hashlib\nif hashlib.md5(x):\n    pass\n"),

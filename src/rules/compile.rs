@@ -670,7 +670,7 @@ fn compile_matcher(
             // `where:` regex does.
             if let Some(re) = super::predicates::match_condition(q.source()) {
                 if !requires.iter().any(|c| c.source == re) {
-                    requires.push(FileCondition::derived_from(&re));
+                    requires.push(FileCondition::derived_from_capture(&re));
                 }
             }
         }
@@ -689,8 +689,9 @@ fn compile_matcher(
         let before = in_if_condition.len();
         if matches!(pattern, Pattern::Query(_)) {
             let own = constraints.iter().filter(|k| k.capture == idx && !k.optional && !k.resolve);
-            in_if_condition
-                .extend(own.filter_map(|k| k.regex.as_ref()).map(|re| FileCondition::derived_from(re.source())));
+            in_if_condition.extend(
+                own.filter_map(|k| k.regex.as_ref()).map(|re| FileCondition::derived_from_capture(re.source())),
+            );
         }
         if in_if_condition.len() == before {
             cx.at(
@@ -722,7 +723,7 @@ fn file_conditions(constraints: &[Constraint], out: &mut Vec<FileCondition>) {
     for k in constraints.iter().filter(|k| !k.optional && !k.resolve) {
         let Some(re) = &k.regex else { continue };
         if !out.iter().any(|c| c.source == re.source()) {
-            out.push(FileCondition::derived_from(re.source()));
+            out.push(FileCondition::derived_from_capture(re.source()));
         }
     }
 }

@@ -19,10 +19,24 @@
 //! match of the original contains a match of the trimmed form, and the
 //! trimmed form usually starts with a literal that the regex engine can
 //! skip to, instead of running its automaton over every byte of the file.
+//!
+//! A capture of a query is a syntax node, and a node's edges are the
+//! file's token edges: the lexer never ends an identifier, keyword or
+//! number in the middle of a word. So where the regex pins a word
+//! character to the capture's start or end (`^put$`, `^(\w+\.)?md5$`,
+//! `\binfo`), the file-level form keeps a word boundary there (`\bput\b`):
+//! `put` inside `input` or `output` no longer counts. Two kinds of node
+//! break the rule, and the boundary allows for them: a piece of a string
+//! that follows an escape (`\nput`: the boundary may be a backslash and
+//! word characters), and a C++ number before its literal suffix (`1024_b`:
+//! a trailing boundary may be an underscore). A trailing boundary is only
+//! kept after a letter, never after a digit, since Python lets a keyword
+//! follow a number directly (`1024if`). Matches of a regex matcher are
+//! not nodes; their conditions keep no boundary.
 
 use std::sync::{Arc, LazyLock, OnceLock};
 
-use regex_syntax::hir::{Hir, HirKind, Repetition};
+use regex_syntax::hir::{Class, ClassUnicode, ClassUnicodeRange, Hir, HirKind, Look, Repetition};
 
 use super::compile::{interned, InternTable, LazyRegex};
 
@@ -32,7 +46,8 @@ use super::compile::{interned, InternTable, LazyRegex};
 pub struct FileCondition {
     /// The `prefilter_regex` itself, or the `where:` regex to derive from.
     pub source: String,
-    derived: bool,
+    /// What the derived condition's regex tests, `None` when declared.
+    derived: Option<Edges>,
     /// Shared by every condition of the same kind and source: most are
     /// derived from a `where:` entry that each language's matcher repeats.
     regex: Arc<Forms>,
@@ -51,28 +66,47 @@ struct Forms {
     ascii: OnceLock<Derived>,
 }
 
+/// The text a derived condition's regex tests, and so what its edges are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Edges {
+    /// A regex matcher's own matches: they may start and end anywhere.
+    Anywhere,
+    /// A query capture's text: a syntax node, whose edges are token edges.
+    Tokens,
+}
+
 static DERIVED: InternTable<Forms> = LazyLock::new(Default::default);
+static DERIVED_FROM_NODES: InternTable<Forms> = LazyLock::new(Default::default);
 
 impl FileCondition {
     /// An author's `prefilter_regex`.
     pub fn declared(source: &str) -> Self {
-        FileCondition { source: source.to_string(), derived: false, regex: Arc::default() }
+        FileCondition { source: source.to_string(), derived: None, regex: Arc::default() }
     }
 
-    /// The condition implied by a `where:` regex on a capture's own text.
+    /// The condition implied by a regex matcher's regex, whose matches may
+    /// start and end anywhere in the file.
     pub fn derived_from(source: &str) -> Self {
-        FileCondition { source: source.to_string(), derived: true, regex: interned(&DERIVED, source, Forms::default) }
+        let regex = interned(&DERIVED, source, Forms::default);
+        FileCondition { source: source.to_string(), derived: Some(Edges::Anywhere), regex }
+    }
+
+    /// The condition implied by a `where:` regex (or a query predicate) on
+    /// a capture's own text, a syntax node's.
+    pub fn derived_from_capture(source: &str) -> Self {
+        let regex = interned(&DERIVED_FROM_NODES, source, Forms::default);
+        FileCondition { source: source.to_string(), derived: Some(Edges::Tokens), regex }
     }
 
     /// Whether it is derived from a capture's regex (and so may anchor).
     pub fn is_derived(&self) -> bool {
-        self.derived
+        self.derived.is_some()
     }
 
     /// The regex to test `text` with; `None` when it holds everywhere.
     fn regex(&self, text: &str) -> Option<&LazyRegex> {
-        if self.derived && text.is_ascii() {
-            let ascii = self.regex.ascii.get_or_init(|| match file_condition(&self.source, false) {
+        if let Some(edges) = self.derived.filter(|_| text.is_ascii()) {
+            let ascii = self.regex.ascii.get_or_init(|| match file_condition(&self.source, false, edges) {
                 Derived::Regex(r) => Derived::Compiled(LazyRegex::new(&r)),
                 other => other,
             });
@@ -85,10 +119,10 @@ impl FileCondition {
         self.regex
             .any
             .get_or_init(|| {
-                if !self.derived {
+                let Some(edges) = self.derived else {
                     return Some(LazyRegex::new(&self.source));
-                }
-                match file_condition(&self.source, true) {
+                };
+                match file_condition(&self.source, true, edges) {
                     Derived::Regex(r) => Some(LazyRegex::new(&r)),
                     _ => None,
                 }
@@ -103,23 +137,23 @@ impl FileCondition {
     }
 
     /// Whether `text` may hold a match inside one of `spans`. A capture
-    /// that lies inside a span holds a whole match of the relaxed regex,
-    /// so searching the spans alone is enough; they must begin and end
-    /// on character boundaries.
+    /// that lies inside a span holds a whole match of the relaxed regex
+    /// there (with the characters around it that a word boundary looks
+    /// at, or the span's edge, which passes any boundary), so searching
+    /// the spans alone is enough; they must begin and end on character
+    /// boundaries.
     pub fn holds_within(&self, text: &str, spans: &[std::ops::Range<usize>]) -> bool {
         spans.iter().any(|s| text.get(s.clone()).is_none_or(|part| self.holds(part)))
     }
 
     /// For a derived condition, the spans of its matches in `text` (at
     /// most `limit`): every match of the matcher has a capture that
-    /// overlaps one of them. A capture's text holds a match of the relaxed
-    /// regex, and a search of the whole file that starts before it either
+    /// overlaps one of them. A capture's text (with an escape before it)
+    /// holds a match of the relaxed regex, and a search of the whole file that starts before it either
     /// reports that match or an earlier one that runs into it. `None` for a
     /// declared condition (it may hold anywhere) or past `limit`.
     pub fn anchor_spans(&self, text: &str, limit: usize) -> Option<Vec<(usize, usize)>> {
-        if !self.derived {
-            return None;
-        }
+        self.derived?;
         let spans = self.regex(text)?.find_spans(text, limit + 1)?;
         (spans.len() <= limit).then_some(spans)
     }
@@ -136,70 +170,164 @@ enum Derived {
 }
 
 /// The file-level form of a capture regex, read with or without Unicode.
-fn file_condition(pattern: &str, unicode: bool) -> Derived {
+fn file_condition(pattern: &str, unicode: bool, edges: Edges) -> Derived {
     let parsed = regex_syntax::ParserBuilder::new().unicode(unicode).utf8(unicode).build().parse(pattern);
     let Ok(hir) = parsed else { return Derived::Unreadable };
-    let relaxed = trim_start(trim_end(strip_assertions(hir)));
+    let trim = Trim { tokens: edges == Edges::Tokens };
+    let relaxed = drop_edge_marks(trim.start(trim.end(mark_edges(hir), false), false));
     if relaxed.properties().minimum_len().is_none_or(|n| n == 0) {
         return Derived::Always;
     }
     Derived::Regex(relaxed.to_string())
 }
 
+/// Stands, until the trims are done, for an assertion that holds only at a
+/// word boundary or an edge of the capture (`^`, `$`, `\b`): at a token
+/// edge in the file. No regex of a rule uses it: `mark_edges` turns every
+/// half-boundary of the source into it too.
+const EDGE: Look = Look::WordStartHalfUnicode;
+
+/// The regex with its assertions gone, but for an [`EDGE`] mark where one
+/// implied a word boundary, and with its groups unwrapped.
+fn mark_edges(hir: Hir) -> Hir {
+    match hir.into_kind() {
+        HirKind::Look(look) => match look {
+            Look::Start
+            | Look::End
+            | Look::WordAscii
+            | Look::WordUnicode
+            | Look::WordStartAscii
+            | Look::WordEndAscii
+            | Look::WordStartUnicode
+            | Look::WordEndUnicode
+            | Look::WordStartHalfAscii
+            | Look::WordEndHalfAscii
+            | Look::WordStartHalfUnicode
+            | Look::WordEndHalfUnicode => Hir::look(EDGE),
+            _ => Hir::empty(),
+        },
+        HirKind::Repetition(r) => Hir::repetition(Repetition { sub: Box::new(mark_edges(*r.sub)), ..r }),
+        HirKind::Capture(c) => mark_edges(*c.sub),
+        HirKind::Concat(subs) => Hir::concat(subs.into_iter().map(mark_edges).collect()),
+        HirKind::Alternation(subs) => Hir::alternation(subs.into_iter().map(mark_edges).collect()),
+        kind => rebuild(kind),
+    }
+}
+
+/// The regex without the [`EDGE`] marks the trims left inside it.
+fn drop_edge_marks(hir: Hir) -> Hir {
+    match hir.into_kind() {
+        HirKind::Look(EDGE) => Hir::empty(),
+        HirKind::Repetition(r) => Hir::repetition(Repetition { sub: Box::new(drop_edge_marks(*r.sub)), ..r }),
+        HirKind::Concat(subs) => Hir::concat(subs.into_iter().map(drop_edge_marks).collect()),
+        HirKind::Alternation(subs) => Hir::alternation(subs.into_iter().map(drop_edge_marks).collect()),
+        kind => rebuild(kind),
+    }
+}
+
 fn nullable(h: &Hir) -> bool {
     h.properties().minimum_len() == Some(0)
 }
 
-/// `h` minus what a match may leave out at its start.
-fn trim_start(h: Hir) -> Hir {
-    if nullable(&h) {
-        return Hir::empty();
-    }
-    match h.into_kind() {
-        HirKind::Concat(subs) => {
-            let mut subs: Vec<Hir> = subs.into_iter().skip_while(nullable).collect();
-            if let Some(first) = subs.first_mut() {
-                *first = trim_start(std::mem::replace(first, Hir::empty()));
-            }
-            Hir::concat(subs)
+/// Trims a regex's edges. With `tokens`, a required part that a token edge
+/// must precede (or follow) keeps a word boundary there; `edge` says
+/// whether what the trim has dropped so far puts one there.
+struct Trim {
+    tokens: bool,
+}
+
+impl Trim {
+    /// `h` minus what a match may leave out at its start.
+    fn start(&self, h: Hir, edge: bool) -> Hir {
+        if nullable(&h) {
+            return Hir::empty();
         }
-        HirKind::Alternation(subs) => Hir::alternation(subs.into_iter().map(trim_start).collect()),
-        HirKind::Repetition(r) => least(r, trim_start),
-        kind => rebuild(kind),
-    }
-}
-
-/// `h` minus what a match may leave out at its end.
-fn trim_end(h: Hir) -> Hir {
-    if nullable(&h) {
-        return Hir::empty();
-    }
-    match h.into_kind() {
-        HirKind::Concat(subs) => {
-            let mut subs: Vec<Hir> = subs;
-            while subs.last().is_some_and(nullable) {
-                subs.pop();
+        match h.into_kind() {
+            HirKind::Concat(subs) => {
+                let mut edge = edge;
+                let mut subs = subs.into_iter().peekable();
+                while let Some(dropped) = subs.next_if(nullable) {
+                    edge = self.edge_after(edge, &dropped);
+                }
+                let first = subs.next().map(|first| self.start(first, edge));
+                Hir::concat(first.into_iter().chain(subs).collect())
             }
-            if let Some(last) = subs.last_mut() {
-                *last = trim_end(std::mem::replace(last, Hir::empty()));
-            }
-            Hir::concat(subs)
+            HirKind::Alternation(subs) => Hir::alternation(subs.into_iter().map(|s| self.start(s, edge)).collect()),
+            HirKind::Repetition(r) if r.min == 1 => self.start(*r.sub, edge),
+            HirKind::Repetition(r) => bounded_before(least(r), edge),
+            kind => bounded_before(rebuild(kind), edge),
         }
-        HirKind::Alternation(subs) => Hir::alternation(subs.into_iter().map(trim_end).collect()),
-        HirKind::Repetition(r) => least(r, trim_end),
-        kind => rebuild(kind),
+    }
+
+    /// `h` minus what a match may leave out at its end.
+    fn end(&self, h: Hir, edge: bool) -> Hir {
+        if nullable(&h) {
+            return Hir::empty();
+        }
+        match h.into_kind() {
+            HirKind::Concat(mut subs) => {
+                let mut edge = edge;
+                while subs.last().is_some_and(nullable) {
+                    let dropped = subs.pop().expect("a last part");
+                    edge = self.edge_before(edge, &dropped);
+                }
+                if let Some(last) = subs.pop() {
+                    subs.push(self.end(last, edge));
+                }
+                Hir::concat(subs)
+            }
+            HirKind::Alternation(subs) => Hir::alternation(subs.into_iter().map(|s| self.end(s, edge)).collect()),
+            HirKind::Repetition(r) if r.min == 1 => self.end(*r.sub, edge),
+            HirKind::Repetition(r) => bounded_after(least(r), edge),
+            kind => bounded_after(rebuild(kind), edge),
+        }
+    }
+
+    /// Whether a token edge lies right after `dropped`, which may match
+    /// nothing: it ends on a non-word character, or it is an [`EDGE`].
+    fn edge_after(&self, edge: bool, dropped: &Hir) -> bool {
+        match dropped.kind() {
+            HirKind::Look(EDGE) => self.tokens,
+            _ => edge && edge_none(dropped, true),
+        }
+    }
+
+    /// Whether a token edge lies right before `dropped`.
+    fn edge_before(&self, edge: bool, dropped: &Hir) -> bool {
+        match dropped.kind() {
+            HirKind::Look(EDGE) => self.tokens,
+            _ => edge && edge_none(dropped, false),
+        }
     }
 }
 
-/// A repetition at an edge cut to its minimum count (one copy is trimmed
-/// further by `trim`, which only holds for a single copy).
-fn least(r: Repetition, trim: fn(Hir) -> Hir) -> Hir {
-    if r.min == 1 {
-        return trim(*r.sub);
-    }
-    Hir::repetition(Repetition { min: r.min, max: Some(r.min), ..r })
+/// A repetition at an edge cut to its minimum count.
+fn least(r: Repetition) -> Hir {
+    Hir::repetition(Repetition { max: Some(r.min), ..r })
 }
 
+/// `h`, after a word boundary when a token edge precedes it and it starts
+/// with an ASCII word character, or after a backslash and word characters
+/// (an escape before a piece of a string).
+fn bounded_before(h: Hir, edge: bool) -> Hir {
+    if !edge || !edge_all(&h, false, is_word_byte) {
+        return h;
+    }
+    let escape = Hir::concat(vec![
+        Hir::literal(*b"\\"),
+        Hir::repetition(Repetition { min: 0, max: None, greedy: true, sub: Box::new(ascii_word_class()) }),
+    ]);
+    Hir::concat(vec![Hir::alternation(vec![Hir::look(Look::WordAscii), escape]), h])
+}
+
+/// `h`, before a word boundary (or a C++ literal suffix's underscore) when
+/// a token edge follows it and it ends with an ASCII letter.
+fn bounded_after(h: Hir, edge: bool) -> Hir {
+    if !edge || !edge_all(&h, true, |b| b == u32::from(b'_') || (b as u8).is_ascii_alphabetic()) {
+        return h;
+    }
+    Hir::concat(vec![h, Hir::alternation(vec![Hir::look(Look::WordAscii), Hir::literal(*b"_")])])
+}
 fn rebuild(kind: HirKind) -> Hir {
     match kind {
         HirKind::Empty => Hir::empty(),
@@ -213,42 +341,137 @@ fn rebuild(kind: HirKind) -> Hir {
     }
 }
 
-fn strip_assertions(hir: Hir) -> Hir {
-    match hir.into_kind() {
-        HirKind::Look(_) => Hir::empty(),
-        HirKind::Empty => Hir::empty(),
-        HirKind::Literal(l) => Hir::literal(l.0),
-        HirKind::Class(c) => Hir::class(c),
-        HirKind::Repetition(r) => Hir::repetition(Repetition { sub: Box::new(strip_assertions(*r.sub)), ..r }),
-        HirKind::Capture(c) => strip_assertions(*c.sub),
-        HirKind::Concat(subs) => Hir::concat(subs.into_iter().map(strip_assertions).collect()),
-        HirKind::Alternation(subs) => Hir::alternation(subs.into_iter().map(strip_assertions).collect()),
+/// An ASCII byte that may be part of a word (`\w` without Unicode).
+fn is_word_byte(b: u32) -> bool {
+    b < 0x80 && (b as u8).is_ascii_alphanumeric() || b == u32::from(b'_')
+}
+
+fn ascii_word_class() -> Hir {
+    let ranges = [('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')].map(|(a, b)| ClassUnicodeRange::new(a, b));
+    Hir::class(Class::Unicode(ClassUnicode::new(ranges)))
+}
+
+/// The characters (code points, or bytes of a byte class) that a
+/// non-empty match of `h` may start with (`last`: end with), as ranges.
+/// Only their ASCII part matters: to `(?-u:\b)` nothing else is a word
+/// character.
+fn edge_chars(h: &Hir, last: bool) -> Vec<(u32, u32)> {
+    match h.kind() {
+        HirKind::Empty | HirKind::Look(_) => Vec::new(),
+        HirKind::Literal(l) => {
+            let b = if last { l.0.last() } else { l.0.first() };
+            b.map(|&b| vec![(u32::from(b), u32::from(b))]).unwrap_or_default()
+        }
+        HirKind::Class(Class::Unicode(c)) => c.ranges().iter().map(|r| (r.start() as u32, r.end() as u32)).collect(),
+        HirKind::Class(Class::Bytes(c)) => {
+            c.ranges().iter().map(|r| (u32::from(r.start()), u32::from(r.end()))).collect()
+        }
+        HirKind::Repetition(r) if r.max == Some(0) => Vec::new(),
+        HirKind::Repetition(r) => edge_chars(&r.sub, last),
+        HirKind::Capture(c) => edge_chars(&c.sub, last),
+        HirKind::Alternation(subs) => subs.iter().flat_map(|s| edge_chars(s, last)).collect(),
+        HirKind::Concat(subs) => {
+            // Each part up to the first that cannot be empty may supply it.
+            let mut out = Vec::new();
+            let parts: Vec<&Hir> = if last { subs.iter().rev().collect() } else { subs.iter().collect() };
+            for part in parts {
+                out.extend(edge_chars(part, last));
+                if !nullable(part) {
+                    break;
+                }
+            }
+            out
+        }
     }
+}
+
+/// Whether every non-empty match of `h` starts (`last`: ends) with an
+/// ASCII character that `keep` accepts; false when `h` only matches nothing.
+fn edge_all(h: &Hir, last: bool, keep: impl Fn(u32) -> bool) -> bool {
+    let chars = edge_chars(h, last);
+    !chars.is_empty() && chars.iter().all(|&(a, b)| b < 0x80 && (a..=b).all(&keep))
+}
+
+/// Whether no match of `h` starts (`last`: ends) with an ASCII word character.
+fn edge_none(h: &Hir, last: bool) -> bool {
+    edge_chars(h, last).iter().all(|&(a, b)| !(a..=b.min(0x7f)).any(is_word_byte))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{file_condition, Derived, FileCondition};
+    use super::{file_condition, Derived, Edges, FileCondition};
 
     fn derive(pattern: &str, unicode: bool) -> Option<String> {
-        match file_condition(pattern, unicode) {
+        match file_condition(pattern, unicode, Edges::Anywhere) {
             Derived::Regex(r) => Some(r),
             _ => None,
         }
     }
 
+    /// Whether the condition of a regex matcher holds in `file`.
+    fn holds(pattern: &str, file: &str) -> bool {
+        holds_for(Edges::Anywhere, pattern, file)
+    }
+
+    /// Whether the condition of a capture's regex holds in `file`.
+    fn holds_for_node(pattern: &str, file: &str) -> bool {
+        holds_for(Edges::Tokens, pattern, file)
+    }
+
     /// Whether the condition holds in `file`, checked in both forms: the
     /// one for any text and (on ASCII text) the one derived without
     /// Unicode, which must agree.
-    fn holds(pattern: &str, file: &str) -> bool {
-        let cond = derive(pattern, true).expect("a condition");
+    fn holds_for(edges: Edges, pattern: &str, file: &str) -> bool {
+        let derive = |unicode| match file_condition(pattern, unicode, edges) {
+            Derived::Regex(r) => Some(r),
+            _ => None,
+        };
+        let cond = derive(true).expect("a condition");
         let any = regex::Regex::new(&cond).expect("the condition compiles").is_match(file);
-        if let Some(cond) = derive(pattern, false).filter(|_| file.is_ascii()) {
+        if let Some(cond) = derive(false).filter(|_| file.is_ascii()) {
             let re = regex::bytes::RegexBuilder::new(&cond).unicode(false).build().expect("it compiles");
             assert_eq!(re.is_match(file.as_bytes()), any, "{pattern} on {file:?}");
         }
-        assert_eq!(FileCondition::derived_from(pattern).holds(file), any);
+        let condition = match edges {
+            Edges::Anywhere => FileCondition::derived_from(pattern),
+            Edges::Tokens => FileCondition::derived_from_capture(pattern),
+        };
+        assert_eq!(condition.holds(file), any);
         any
+    }
+
+    #[test]
+    fn a_capture_pinned_to_its_edges_is_a_whole_word_in_the_file() {
+        let callee = r"^(?:[\w.:]*[.:])?(?:put|post)$";
+        assert!(holds_for_node(callee, "client.put(x)"));
+        assert!(holds_for_node(callee, "put (x)"));
+        assert!(holds_for_node(callee, "requests::post(x)"));
+        for file in ["input(x)", "let output = 1;", "puts(x)", "x.compute()", "postfix"] {
+            assert!(!holds_for_node(callee, file), "{file}");
+            // A regex matcher's own match may start and end anywhere.
+            assert!(holds(callee, file), "{file}");
+        }
+        // `\b` pins the edge as `^` does; the optional prefix here may end
+        // in a word character, so `key` may follow one.
+        assert!(!holds_for_node(r"(?i)\binfo\b", "information"));
+        assert!(holds_for_node(r"^\w*key$", "masterkey = 1"));
+        assert!(!holds_for_node(r"^\w*key$", "keys = 1"));
+        // A quote or a non-ASCII character at the edge asks for nothing.
+        assert!(holds_for_node(r#"^['"]md5['"]$"#, "x('md5')"));
+        assert!(holds_for_node(r"^é$", "xéx"));
+    }
+
+    #[test]
+    fn the_word_boundary_allows_for_nodes_that_split_a_word() {
+        let whole = r"^put$";
+        // A piece of a string after an escape: `\nput`'s last node is `put`.
+        assert!(holds_for_node(whole, r#"s = "\nput""#));
+        assert!(holds_for_node(whole, r#"s = "\x41put""#));
+        // A C++ number before its literal suffix (`0xff_k`).
+        assert!(holds_for_node(r"^0xff$", "auto k = 0xff_k;"));
+        // A number may be followed by a keyword in Python (`1024if`): no
+        // boundary is asked after a digit.
+        assert!(holds_for_node(r"^1024$", "bits = 1024if fast else 2048"));
     }
 
     #[test]
@@ -292,9 +515,9 @@ mod tests {
     #[test]
     fn conditions_that_hold_everywhere_are_not_kept() {
         for unicode in [true, false] {
-            assert!(matches!(file_condition(r"\W*$", unicode), Derived::Always));
-            assert!(matches!(file_condition(r"^(a|)$", unicode), Derived::Always));
-            assert!(matches!(file_condition(r"(unclosed", unicode), Derived::Unreadable));
+            assert!(matches!(file_condition(r"\W*$", unicode, Edges::Anywhere), Derived::Always));
+            assert!(matches!(file_condition(r"^(a|)$", unicode, Edges::Anywhere), Derived::Always));
+            assert!(matches!(file_condition(r"(unclosed", unicode, Edges::Anywhere), Derived::Unreadable));
         }
         assert!(FileCondition::derived_from(r"(unclosed").holds("anything"));
     }
