@@ -179,6 +179,15 @@ fn manifest_kind(rel: &str) -> Option<&'static str> {
     })
 }
 
+/// Whether `rel` makes its folder the root of a package (a crate, an npm
+/// or Python package, a Go or Maven module): a build manifest, not a lock
+/// file or a requirements list. The cross-file pass looks up a class's own
+/// fields only inside the package of the file that reads them.
+pub fn marks_package_root(rel: &str) -> bool {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    name == "setup.py" || manifest_kind(rel).is_some_and(|k| !k.ends_with("-lock") && k != "requirements")
+}
+
 /// Reads every manifest among the walked files.
 pub fn read_manifests(targets: &[Target]) -> Vec<Dependency> {
     let mut out = Vec::new();

@@ -10,7 +10,9 @@ use rayon::prelude::*;
 use std::collections::BTreeSet;
 
 use crate::deps::Dependency;
-use crate::engine::{Compiled, Engine, EngineOptions, Family, Knowledge, Mentions, Properties, Wanted, Worker};
+use crate::engine::{
+    Compiled, Engine, EngineOptions, Family, Knowledge, Mentions, Packages, Properties, Wanted, Worker,
+};
 use crate::finding::Finding;
 use crate::inventory::{Asset, PqSummary};
 use crate::lang::Language;
@@ -100,7 +102,8 @@ pub fn scan_with_progress(rules: &RuleSet, opts: &ScanOptions, progress: &Progre
         None => all_targets.iter().collect(),
     };
     progress.total.store(targets.len(), Ordering::Relaxed);
-    let mut known = Knowledge::with_props(props);
+    let packages = Packages::from_files(all_targets.iter().map(|t| t.rel.as_str()));
+    let mut known = Knowledge::new(props, packages);
     let max = opts.max_file_size;
     // What the full pass compiled (literal automata, combined queries) is
     // reused by the rescan after the cross-file pass.
@@ -170,8 +173,9 @@ pub fn scan_with_progress(rules: &RuleSet, opts: &ScanOptions, progress: &Progre
                     .filter(may_define)
                     .map_init(Worker::default, |w, t| {
                         // Only a file that mentions a wanted symbol becomes a source.
-                        let mentioning =
-                            |lang: Option<Language>, bytes: &[u8]| lang.is_some_and(|l| mentions.in_file(l, bytes));
+                        let mentioning = |lang: Option<Language>, bytes: &[u8]| {
+                            lang.is_some_and(|l| mentions.in_file(l, &t.rel, bytes))
+                        };
                         let src = source::read_if(&t.path, t.rel.clone(), max, mentioning);
                         src.and_then(|s| engine.learn(&s, &wanted, w))
                     })

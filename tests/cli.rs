@@ -370,6 +370,23 @@ fn constructor_parameters_resolve_from_instantiations() {
     );
 }
 
+/// A field of the code's own object (`self.iv`) is set by its own
+/// package's code: it is looked up in the files of that package (the
+/// nearest folder with a build manifest), not in every package's.
+#[test]
+fn own_fields_resolve_within_their_package() {
+    let reader = b"from Crypto.Cipher import AES\n\n\nclass Box:\n    def seal(self, key, data):\n        return AES.new(key, AES.MODE_CBC, self.iv).encrypt(data)\n";
+    let dir = tree(&[
+        ("a/setup.py", b"from setuptools import setup\nsetup(name='a')\n"),
+        ("a/a/box.py", reader),
+        ("a/a/base.py", b"class Base:\n    iv = b'0123456789abcdef'\n"),
+        ("b/pyproject.toml", b"[project]\nname = 'b'\n"),
+        ("b/b/box.py", reader),
+    ]);
+    let o = run(&["scan", ".", "-f", "json", "--rule", "static-iv"], dir.path());
+    assert_eq!(located(&o), vec![row("static-iv", "a/a/box.py", 6, "a/a/base.py")]);
+}
+
 /// A two-letter constant of another class is still looked up across files.
 #[test]
 fn two_letter_constants_resolve_across_files() {

@@ -25,7 +25,7 @@ use crate::rules::{Constraint, FileCondition, LazyRegex, Matcher, Pattern, Rule,
 use crate::source::Source;
 pub use prefilter::{MatcherRef, Prefilter};
 use profile::Charge;
-pub use project::{Family, Knowledge, Mentions, Wanted};
+pub use project::{Family, Knowledge, Mentions, Packages, Wanted};
 pub use props::Properties;
 use resolve::{entropy, is_placeholder, FileContext, Origin, Value, ValueKind};
 
@@ -147,6 +147,8 @@ pub struct FileOutcome {
 /// or a finding needs it: most matches fail a plain text test first.
 struct LazyContext<'t> {
     lang: Language,
+    /// The file's display path.
+    rel: &'t str,
     root: Node<'t>,
     text: &'t str,
     known: &'t Knowledge,
@@ -160,7 +162,8 @@ impl<'t> LazyContext<'t> {
     fn get(&self) -> &FileContext<'t> {
         self.cell.get_or_init(|| {
             let t = Instant::now();
-            let cx = FileContext::new(self.lang, self.root, self.text, self.known);
+            let package = self.known.packages.of(self.rel);
+            let cx = FileContext::new(self.lang, self.root, self.text, self.known).in_package(package);
             if let Some(p) = self.profile {
                 self.index_time.set(t.elapsed());
                 p.charge_duration(Charge::Index, self.index_time.get());
@@ -363,6 +366,7 @@ impl<'r> Engine<'r> {
                     if !matched.is_empty() {
                         let cx = LazyContext {
                             lang,
+                            rel: &src.rel,
                             root: tree.root_node(),
                             text: &code.text,
                             known: self.known,

@@ -19,6 +19,13 @@ pub enum Wanted {
     Name { family: Family, name: String },
     /// The argument at `arg` of calls to function `func`, in a file of the family.
     Arg { family: Family, func: String, arg: usize },
+    /// A field of the reading code's own object, type or crate (`self.iv`,
+    /// `this.key`, `Self::KEY`, `crate::KEY`), in a file of the family
+    /// inside `package` (see [`Packages`]). Only that package's code can
+    /// set it: looking `self.iv` up by name in every crate of a vendored
+    /// tree parsed thirteen 1 MB binding files of another crate's
+    /// `iv: *const u8` parameters.
+    Field { family: Family, name: String, package: String },
 }
 
 /// Languages whose files can define symbols for each other: a Python call
@@ -40,7 +47,7 @@ impl Wanted {
     /// The family whose files may define the symbol.
     pub fn family(&self) -> Family {
         match self {
-            Wanted::Name { family, .. } | Wanted::Arg { family, .. } => *family,
+            Wanted::Name { family, .. } | Wanted::Arg { family, .. } | Wanted::Field { family, .. } => *family,
         }
     }
 
@@ -51,7 +58,7 @@ impl Wanted {
     /// may be a real constant (`IV`).
     pub fn is_specific(&self) -> bool {
         let name = match self {
-            Wanted::Name { name, .. } => name,
+            Wanted::Name { name, .. } | Wanted::Field { name, .. } => name,
             Wanted::Arg { func, .. } => func,
         };
         name.chars().count() >= 2
@@ -61,7 +68,9 @@ impl Wanted {
     /// after a character that cannot be part of a name.
     fn spellings(&self) -> Vec<String> {
         match self {
-            Wanted::Name { name, .. } => [" =", "=", ":", " :"].iter().map(|op| format!("{name}{op}")).collect(),
+            Wanted::Name { name, .. } | Wanted::Field { name, .. } => {
+                [" =", "=", ":", " :"].iter().map(|op| format!("{name}{op}")).collect()
+            }
             Wanted::Arg { func, .. } => vec![format!("{func}(")],
         }
     }
@@ -96,6 +105,8 @@ pub struct Mentions {
     definitions: Vec<&'static [&'static [u8]]>,
     /// The argument index a call spelling must reach (0 for a name).
     args: Vec<usize>,
+    /// The package a field's spelling must lie in.
+    packages: Vec<Option<String>>,
 }
 
 impl Mentions {
@@ -104,25 +115,30 @@ impl Mentions {
         let mut families = Vec::new();
         let mut definitions = Vec::new();
         let mut args = Vec::new();
+        let mut packages = Vec::new();
         for w in wanted {
             for s in w.spellings() {
+                packages.push(match w {
+                    Wanted::Field { package, .. } => Some(package.clone()),
+                    _ => None,
+                });
                 patterns.push(s);
                 families.push(w.family());
                 definitions.push(w.definition_keywords());
                 args.push(match w {
                     Wanted::Arg { arg, .. } => *arg,
-                    Wanted::Name { .. } => 0,
+                    Wanted::Name { .. } | Wanted::Field { .. } => 0,
                 });
             }
         }
         let automaton =
             aho_corasick::AhoCorasick::builder().kind(Some(aho_corasick::AhoCorasickKind::DFA)).build(&patterns).ok();
-        Mentions { automaton, families, definitions, args }
+        Mentions { automaton, families, definitions, args, packages }
     }
 
-    /// Whether a file of `lang` with this text may define a wanted symbol:
-    /// a file is parsed for them only then.
-    pub fn in_file(&self, lang: Language, text: impl AsRef<[u8]>) -> bool {
+    /// Whether the file `rel` of `lang` with this text may define a wanted
+    /// symbol: a file is parsed for them only then.
+    pub fn in_file(&self, lang: Language, rel: &str, text: impl AsRef<[u8]>) -> bool {
         let here = Family::of(lang);
         let Some(ac) = &self.automaton else { return false };
         let bytes = text.as_ref();
@@ -137,6 +153,7 @@ impl Mentions {
             whole_name
                 && !path
                 && self.families[i] == here
+                && self.packages[i].as_deref().is_none_or(|p| Packages::contains(p, rel))
                 && !self.definitions[i].iter().any(|kw| after_keyword(&bytes[..m.start()], kw))
                 && may_pass_arg(&bytes[m.end()..], self.args[i])
         })
@@ -187,17 +204,57 @@ fn is_name_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_' || b == b'$'
 }
 
+/// The packages of the scanned tree: the folders that hold a build
+/// manifest (`deps::marks_package_root`), as display paths.
+#[derive(Default)]
+pub struct Packages {
+    roots: BTreeSet<String>,
+}
+
+impl Packages {
+    /// The packages whose manifests are among `rels`, the walked files.
+    pub fn from_files<'a>(rels: impl IntoIterator<Item = &'a str>) -> Packages {
+        let roots = rels
+            .into_iter()
+            .filter(|rel| crate::deps::marks_package_root(rel))
+            .map(|rel| rel.rsplit_once('/').map_or("", |(dir, _)| dir).to_string())
+            .collect();
+        Packages { roots }
+    }
+
+    /// The package of the file `rel`: its nearest folder with a manifest,
+    /// or the scan's root (`""`) when none has one.
+    pub fn of(&self, rel: &str) -> String {
+        let mut dir = rel;
+        while let Some((parent, _)) = dir.rsplit_once('/') {
+            if self.roots.contains(parent) {
+                return parent.to_string();
+            }
+            dir = parent;
+        }
+        String::new()
+    }
+
+    /// Whether the file `rel` lies in `package` (a nested package's files
+    /// count too: a field is looked up wherever the package's path reaches).
+    pub fn contains(package: &str, rel: &str) -> bool {
+        package.is_empty() || rel.strip_prefix(package).is_some_and(|rest| rest.starts_with('/'))
+    }
+}
+
 /// Everything the resolver knows beyond the file it is in.
 #[derive(Default)]
 pub struct Knowledge {
     pub props: Properties,
+    pub packages: Packages,
     names: HashMap<(Family, String), Vec<Value>>,
     args: HashMap<(Family, String, usize), Vec<Value>>,
+    fields: HashMap<(Family, String, String), Vec<Value>>,
 }
 
 impl Knowledge {
-    pub fn with_props(props: Properties) -> Self {
-        Knowledge { props, ..Knowledge::default() }
+    pub fn new(props: Properties, packages: Packages) -> Self {
+        Knowledge { props, packages, ..Knowledge::default() }
     }
 
     /// What other files define for a symbol.
@@ -205,6 +262,7 @@ impl Knowledge {
         match wanted {
             Wanted::Name { family, name } => self.names.get(&(*family, name.clone())),
             Wanted::Arg { family, func, arg } => self.args.get(&(*family, func.clone(), *arg)),
+            Wanted::Field { family, name, package } => self.fields.get(&(*family, name.clone(), package.clone())),
         }
         .map(Vec::as_slice)
     }
@@ -217,6 +275,9 @@ impl Knowledge {
         }
         for (k, v) in other.args {
             self.args.entry(k).or_default().extend(v);
+        }
+        for (k, v) in other.fields {
+            self.fields.entry(k).or_default().extend(v);
         }
     }
 
@@ -235,6 +296,13 @@ impl Knowledge {
                     let values = cx.file_level_values(name);
                     if !values.is_empty() {
                         self.names.entry((here, name.clone())).or_default().extend(values.into_iter().map(relocate));
+                    }
+                }
+                Wanted::Field { family, name, package } if *family == here && Packages::contains(package, &src.rel) => {
+                    let values = cx.file_level_values(name);
+                    if !values.is_empty() {
+                        let key = (here, name.clone(), package.clone());
+                        self.fields.entry(key).or_default().extend(values.into_iter().map(relocate));
                     }
                 }
                 Wanted::Arg { family, func, arg } if *family == here => {
@@ -266,23 +334,45 @@ mod tests {
         .into_iter()
         .collect();
         let m = Mentions::new(&wanted);
-        assert!(m.in_file(Language::Python, "KEY = b'x'"));
-        assert!(m.in_file(Language::Python, "self.KEY: bytes = b'x'"));
+        assert!(m.in_file(Language::Python, "src/f", "KEY = b'x'"));
+        assert!(m.in_file(Language::Python, "src/f", "self.KEY: bytes = b'x'"));
         // A path through the name defines nothing; a definition after one does.
         let rust = Family::of(Language::Rust);
         let wanted: BTreeSet<Wanted> = [Wanted::Name { family: rust, name: "V1".into() }].into();
         let r = Mentions::new(&wanted);
-        assert!(!r.in_file(Language::Rust, "let v = Version::V1;\nmatch v { V1::A => 1 }"));
-        assert!(r.in_file(Language::Rust, "let v = Version::V1;\nconst V1: &[u8] = b\"k\";"));
-        assert!(r.in_file(Language::Rust, "S { V1 : 1 }"));
+        assert!(!r.in_file(Language::Rust, "src/f", "let v = Version::V1;\nmatch v { V1::A => 1 }"));
+        assert!(r.in_file(Language::Rust, "src/f", "let v = Version::V1;\nconst V1: &[u8] = b\"k\";"));
+        assert!(r.in_file(Language::Rust, "src/f", "S { V1 : 1 }"));
         // `KEY =` inside `MASTER_KEY =` is another name.
-        assert!(!m.in_file(Language::Python, "MASTER_KEY = b'x'"));
-        assert!(m.in_file(Language::Java, "static final byte[] MASTER_KEY = {1};"));
-        assert!(!m.in_file(Language::Go, "MASTER_KEY = 1"));
+        assert!(!m.in_file(Language::Python, "src/f", "MASTER_KEY = b'x'"));
+        assert!(m.in_file(Language::Java, "src/f", "static final byte[] MASTER_KEY = {1};"));
+        assert!(!m.in_file(Language::Go, "src/f", "MASTER_KEY = 1"));
         // TypeScript files belong to JavaScript's family.
-        assert!(m.in_file(Language::TypeScript, "crypto.wrapKey(kek, dek)"));
-        assert!(!m.in_file(Language::JavaScript, "unwrapKey(kek, dek)"));
-        assert!(!Mentions::new(&BTreeSet::new()).in_file(Language::Java, "KEY = 1"));
+        assert!(m.in_file(Language::TypeScript, "src/f", "crypto.wrapKey(kek, dek)"));
+        assert!(!m.in_file(Language::JavaScript, "src/f", "unwrapKey(kek, dek)"));
+        assert!(!Mentions::new(&BTreeSet::new()).in_file(Language::Java, "src/f", "KEY = 1"));
+    }
+
+    #[test]
+    fn a_field_is_looked_up_in_its_own_package() {
+        let packages =
+            Packages::from_files(["rustls/Cargo.toml", "rustls/src/lib.rs", "aws-lc-sys/Cargo.toml", "top.rs"]);
+        assert_eq!(packages.of("rustls/src/crypto/quic.rs"), "rustls");
+        assert_eq!(packages.of("aws-lc-sys/src/bindings.rs"), "aws-lc-sys");
+        assert_eq!(packages.of("top.rs"), "");
+        // A folder whose name merely starts like the package's is another.
+        assert_eq!(packages.of("rustls-pki/src/lib.rs"), "");
+        let rust = Family::of(Language::Rust);
+        let wanted: BTreeSet<Wanted> =
+            [Wanted::Field { family: rust, name: "iv".into(), package: "rustls".into() }].into();
+        let m = Mentions::new(&wanted);
+        assert!(m.in_file(Language::Rust, "rustls/src/quic.rs", "Self { iv: Iv::new(k) }"));
+        assert!(!m.in_file(Language::Rust, "aws-lc-sys/src/bindings.rs", "fn f(iv: *const u8);"));
+        assert!(!m.in_file(Language::Rust, "rustls-pki/src/lib.rs", "Self { iv: Iv::new(k) }"));
+        // The scan's root holds every file.
+        let wanted: BTreeSet<Wanted> =
+            [Wanted::Field { family: rust, name: "iv".into(), package: String::new() }].into();
+        assert!(Mentions::new(&wanted).in_file(Language::Rust, "aws-lc-sys/src/bindings.rs", "fn f(iv: *const u8);"));
     }
 
     #[test]
@@ -300,19 +390,19 @@ mod tests {
         let rust = Family::of(Language::Rust);
         let wanted: BTreeSet<Wanted> = [Wanted::Arg { family: rust, func: "generate".into(), arg: 1 }].into();
         let m = Mentions::new(&wanted);
-        assert!(!m.in_file(Language::Rust, "let k = rng.generate();"));
-        assert!(!m.in_file(Language::Rust, "let k = generate(f(a, b));"));
-        assert!(!m.in_file(Language::Rust, "let k = generate([c, d]); let j = generate(x);"));
-        assert!(m.in_file(Language::Rust, "let k = generate(x); let j = generate(f(a, b), [c, d]);"));
-        assert!(m.in_file(Language::Rust, "let k = generate(f(a, b), KEY);"));
-        assert!(m.in_file(Language::Rust, "let k = generate(\n    a,\n    b,\n);"));
+        assert!(!m.in_file(Language::Rust, "src/f", "let k = rng.generate();"));
+        assert!(!m.in_file(Language::Rust, "src/f", "let k = generate(f(a, b));"));
+        assert!(!m.in_file(Language::Rust, "src/f", "let k = generate([c, d]); let j = generate(x);"));
+        assert!(m.in_file(Language::Rust, "src/f", "let k = generate(x); let j = generate(f(a, b), [c, d]);"));
+        assert!(m.in_file(Language::Rust, "src/f", "let k = generate(f(a, b), KEY);"));
+        assert!(m.in_file(Language::Rust, "src/f", "let k = generate(\n    a,\n    b,\n);"));
         // Unsure: a quote or a comment may hide a `)` or a `,`.
-        assert!(m.in_file(Language::Rust, "let k = generate(\")\", b);"));
-        assert!(m.in_file(Language::Rust, "let k = generate(x /* ) */, b);"));
-        assert!(m.in_file(Language::Rust, "let k = generate(x"));
+        assert!(m.in_file(Language::Rust, "src/f", "let k = generate(\")\", b);"));
+        assert!(m.in_file(Language::Rust, "src/f", "let k = generate(x /* ) */, b);"));
+        assert!(m.in_file(Language::Rust, "src/f", "let k = generate(x"));
         // The first argument needs no comma.
         let wanted: BTreeSet<Wanted> = [Wanted::Arg { family: rust, func: "generate".into(), arg: 0 }].into();
-        assert!(Mentions::new(&wanted).in_file(Language::Rust, "let k = generate();"));
+        assert!(Mentions::new(&wanted).in_file(Language::Rust, "src/f", "let k = generate();"));
     }
 
     #[test]
@@ -320,23 +410,23 @@ mod tests {
         let py = Family::of(Language::Python);
         let wanted: BTreeSet<Wanted> = [Wanted::Arg { family: py, func: "encrypt".into(), arg: 1 }].into();
         let m = Mentions::new(&wanted);
-        assert!(!m.in_file(Language::Python, "class C:\n    def encrypt(self, key):\n        pass\n"));
-        assert!(!m.in_file(Language::Python, "async def encrypt(key): pass"));
-        assert!(m.in_file(Language::Python, "def encrypt(key): pass\nencrypt(b'k')"));
-        assert!(m.in_file(Language::Python, "c.encrypt(b'k')"));
+        assert!(!m.in_file(Language::Python, "src/f", "class C:\n    def encrypt(self, key):\n        pass\n"));
+        assert!(!m.in_file(Language::Python, "src/f", "async def encrypt(key): pass"));
+        assert!(m.in_file(Language::Python, "src/f", "def encrypt(key): pass\nencrypt(b'k')"));
+        assert!(m.in_file(Language::Python, "src/f", "c.encrypt(b'k')"));
         // `undef ` is not the keyword, and two spaces are not recognised:
         // both still count, which only costs a parse.
-        assert!(m.in_file(Language::Python, "undef encrypt(b'k')"));
-        assert!(m.in_file(Language::Python, "def  encrypt(self, key): pass"));
+        assert!(m.in_file(Language::Python, "src/f", "undef encrypt(b'k')"));
+        assert!(m.in_file(Language::Python, "src/f", "def  encrypt(self, key): pass"));
         // Java has no keyword before a method's name: its definitions count.
         let java = Family::of(Language::Java);
         let wanted: BTreeSet<Wanted> = [Wanted::Arg { family: java, func: "encrypt".into(), arg: 1 }].into();
-        assert!(Mentions::new(&wanted).in_file(Language::Java, "byte[] encrypt(byte[] data, byte[] key) {}"));
+        assert!(Mentions::new(&wanted).in_file(Language::Java, "src/f", "byte[] encrypt(byte[] data, byte[] key) {}"));
         // A Python constructor is wanted by its class's name: the class
         // statement is not a call of it.
         let wanted: BTreeSet<Wanted> = [Wanted::Arg { family: py, func: "Vault".into(), arg: 0 }].into();
         let m = Mentions::new(&wanted);
-        assert!(!m.in_file(Language::Python, "class Vault(Base):\n    pass\n"));
-        assert!(m.in_file(Language::Python, "v = Vault(b'k')"));
+        assert!(!m.in_file(Language::Python, "src/f", "class Vault(Base):\n    pass\n"));
+        assert!(m.in_file(Language::Python, "src/f", "v = Vault(b'k')"));
     }
 }

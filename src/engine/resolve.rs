@@ -110,6 +110,8 @@ pub struct FileContext<'t> {
     calls_by_arg: std::cell::OnceCell<HashMap<String, Vec<usize>>>,
     imports: HashMap<String, String>,
     known: &'t Knowledge,
+    /// The file's package (`Packages::of`), where its own fields are set.
+    package: String,
     /// Symbols this file could not resolve by itself (for the cross-file pass).
     misses: RefCell<Vec<Wanted>>,
     /// Work done by the current evaluation.
@@ -118,6 +120,32 @@ pub struct FileContext<'t> {
 
 fn in_list(kind: &str, list: &[&str]) -> bool {
     list.contains(&kind)
+}
+
+/// How a name is reached: alone, as a member of something, or as a member
+/// of the code's own object, type or crate (`self.iv`, `crate::KEY`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Reference {
+    Plain,
+    Member,
+    OwnMember,
+}
+
+/// The receivers that name the code's own object, class, type or crate.
+const OWN_OBJECT: &[&str] = &["this", "self", "Self", "cls", "super", "base", "crate"];
+
+/// The first segment of a member access's object (`self` in `self.a.b`,
+/// `crate` in `crate::x::KEY`), `None` for a plain name.
+fn member_head(text: &str) -> Option<String> {
+    let t: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    let t = t.replace("::", ".").replace("->", ".");
+    let (object, _) = t.rsplit_once('.')?;
+    Some(object.split('.').next().unwrap_or(object).to_string())
+}
+
+/// Whether a member access reads the code's own object, type or crate.
+fn of_own_object(text: &str) -> bool {
+    member_head(text).is_some_and(|h| OWN_OBJECT.contains(&h.as_str()))
 }
 
 /// The last identifier-like segment of `a.b->c::d`.
@@ -174,6 +202,7 @@ impl<'t> FileContext<'t> {
             calls_by_arg: std::cell::OnceCell::new(),
             imports: HashMap::new(),
             known,
+            package: String::new(),
             misses: RefCell::new(Vec::new()),
             steps: std::cell::Cell::new(0),
         };
@@ -182,6 +211,13 @@ impl<'t> FileContext<'t> {
             cx.bindings_by_name.entry(b.name.clone()).or_default().push(i);
         }
         cx
+    }
+
+    /// The context of a file of `package`, whose own fields other files
+    /// of that package alone may set (`Wanted::Field`).
+    pub fn in_package(mut self, package: String) -> Self {
+        self.package = package;
+        self
     }
 
     fn bindings_named<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a Binding<'t>> + 'a {
@@ -757,13 +793,14 @@ impl<'t> FileContext<'t> {
             out.push(Value { kind: ValueKind::Bool, text: t.to_string(), num: None, origin: here });
         } else if in_list(kind, s.identifiers) {
             let name = self.text_of(node);
-            self.resolve_name(node, name, false, depth, out);
+            self.resolve_name(node, name, Reference::Plain, depth, out);
         } else if in_list(kind, s.members) {
             let t = self.text_of(node);
             if (self.lang == Language::Rust && kind == "scoped_identifier" || !t.contains('('))
                 && self.names_own_member(t)
             {
-                self.resolve_name(node, last_segment(t), true, depth, out);
+                let reference = if of_own_object(t) { Reference::OwnMember } else { Reference::Member };
+                self.resolve_name(node, last_segment(t), reference, depth, out);
             }
         } else if in_list(kind, s.arrays) || kind == "array_creation_expression" {
             if let Some(v) = self.array_value(node, depth) {
@@ -1123,7 +1160,8 @@ impl<'t> FileContext<'t> {
         }
     }
 
-    fn resolve_name(&self, use_node: Node<'t>, name: &str, member: bool, depth: usize, out: &mut Vec<Value>) {
+    fn resolve_name(&self, use_node: Node<'t>, name: &str, reference: Reference, depth: usize, out: &mut Vec<Value>) {
+        let member = reference != Reference::Plain;
         let reaching = self.reaching(use_node, name, member);
         if !reaching.is_empty() {
             for value in reaching {
@@ -1151,6 +1189,9 @@ impl<'t> FileContext<'t> {
             // locals would send the cross-file pass after every `data`.
             // A tuple field (`self.0`) is never bound by name anywhere.
             _ if name.starts_with(|c: char| c.is_ascii_digit()) => return,
+            _ if reference == Reference::OwnMember => {
+                Wanted::Field { family: Family::of(self.lang), name: name.to_string(), package: self.package.clone() }
+            }
             _ if member || !name.chars().any(char::is_lowercase) || self.imports.contains_key(name) => {
                 Wanted::Name { family: Family::of(self.lang), name: name.to_string() }
             }
@@ -1171,13 +1212,10 @@ impl<'t> FileContext<'t> {
     /// `request.headers.key` read runtime data and must not resolve to a
     /// same-named constant.
     fn names_own_member(&self, text: &str) -> bool {
-        let t: String = text.chars().filter(|c| !c.is_whitespace()).collect();
-        let t = t.replace("::", ".").replace("->", ".");
-        let Some((object, _)) = t.rsplit_once('.') else { return true };
-        let head = object.split('.').next().unwrap_or(object);
-        matches!(head, "this" | "self" | "Self" | "cls" | "super" | "base" | "crate")
+        let Some(head) = member_head(text) else { return true };
+        OWN_OBJECT.contains(&head.as_str())
             || head.chars().next().is_some_and(char::is_uppercase)
-            || self.imports.contains_key(head)
+            || self.imports.contains_key(&head)
     }
 
     /// Symbols that resolution looked for and did not find in this file.
