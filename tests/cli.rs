@@ -306,6 +306,15 @@ fn rules_commands() {
     let test = run(&["rules", "test"], d.path());
     assert_eq!(test.status.code(), Some(0), "{}", stdout(&test));
     assert!(stdout(&test).contains("0 missing, 0 noisy"));
+    assert!(stdout(&test).contains(" 0 prefilter gaps"));
+
+    // A `flows_from` source that the literal list forgets fails the test:
+    // `key-logged` without its `urandom` literal.
+    let rule = include_str!("../rules/key-escrow/key-logged.yaml").replace(" urandom,", "");
+    let rules = tree(&[("mine/key-logged.yaml", rule.as_bytes())]);
+    let test = run(&["rules", "test", rules.path().to_str().unwrap()], d.path());
+    assert_eq!(test.status.code(), Some(1), "{}", stdout(&test));
+    assert!(stdout(&test).contains("key-logged [python]: prefilter gap (`flows_from` names a source ending in `urandom`"));
 }
 
 /// A JSON scan's findings as (rule, path, line, path of the first related

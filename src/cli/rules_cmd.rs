@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use super::{load_rules, RuleSelection, RulesCommand};
 use crate::rules::check::{self, Outcome};
+use crate::rules::coverage;
 use crate::rules::RuleSet;
 
 pub(super) fn run(cmd: RulesCommand) -> miette::Result<ExitCode> {
@@ -68,16 +69,26 @@ pub(super) fn run(cmd: RulesCommand) -> miette::Result<ExitCode> {
                 };
                 println!("{} [{}]: {what}\n    {}", r.rule, r.target, r.snippet.trim().replace('\n', "\n    "));
             }
+            let gaps = coverage::gaps(&rules);
+            for g in &gaps {
+                println!(
+                    "{} [{}]: prefilter gap (`flows_from` names a source ending in `{}`, which none of the \
+                     matcher's `prefilter` literals covers: a file with only that source is never parsed)",
+                    g.rule, g.target, g.source
+                );
+            }
             println!(
-                "{} rules: {} validated, {} missing, {} noisy, {} known misses, {} fixed",
+                "{} rules: {} validated, {} missing, {} noisy, {} known misses, {} fixed, {} prefilter gaps",
                 rules.rules.len(),
                 count(Outcome::Validated),
                 count(Outcome::Missing),
                 count(Outcome::Noisy),
                 count(Outcome::KnownMiss),
-                count(Outcome::Fixed)
+                count(Outcome::Fixed),
+                gaps.len()
             );
-            Ok(if results.iter().any(|r| r.failed()) { ExitCode::from(1) } else { ExitCode::SUCCESS })
+            let failed = results.iter().any(|r| r.failed()) || !gaps.is_empty();
+            Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
         }
     }
 }

@@ -7,6 +7,7 @@
 
 pub mod check;
 mod compile;
+pub mod coverage;
 pub mod file;
 mod necessary;
 pub use necessary::FileCondition;
