@@ -46,7 +46,8 @@ pub struct EngineOptions {
     /// Walk each parsed file once with a per-language combined query instead
     /// of once per hit matcher (see `combined.rs`); same findings, and worth
     /// its compile time from a few dozen files on. `None`: the scan decides
-    /// by the number of files (`scan::COMBINE_FROM`).
+    /// by the number of files (`scan::COMBINE_FROM`). `Some(true)` also
+    /// builds the literal automata as DFAs (see `Prefilter::new`).
     pub combine_queries: Option<bool>,
 }
 
@@ -191,7 +192,9 @@ pub struct Compiled {
 
 impl<'r> Engine<'r> {
     pub fn new(rules: &'r RuleSet, known: &'r Knowledge, opts: EngineOptions) -> Self {
-        let compiled = Compiled { prefilter: std::sync::Arc::new(Prefilter::new(rules)), bank: Default::default() };
+        let large_scan = opts.combine_queries == Some(true);
+        let compiled =
+            Compiled { prefilter: std::sync::Arc::new(Prefilter::new(rules, large_scan)), bank: Default::default() };
         Engine::reusing(rules, known, opts, compiled)
     }
 
