@@ -314,7 +314,9 @@ fn rules_commands() {
     let rules = tree(&[("mine/key-logged.yaml", rule.as_bytes())]);
     let test = run(&["rules", "test", rules.path().to_str().unwrap()], d.path());
     assert_eq!(test.status.code(), Some(1), "{}", stdout(&test));
-    assert!(stdout(&test).contains("key-logged [python]: prefilter gap (`flows_from` names a source ending in `urandom`"));
+    assert!(
+        stdout(&test).contains("key-logged [python]: prefilter gap (`flows_from` names a source ending in `urandom`")
+    );
 }
 
 /// A JSON scan's findings as (rule, path, line, path of the first related
