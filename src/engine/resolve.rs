@@ -143,11 +143,6 @@ fn member_head(text: &str) -> Option<String> {
     Some(object.split('.').next().unwrap_or(object).to_string())
 }
 
-/// Whether a member access reads the code's own object, type or crate.
-fn of_own_object(text: &str) -> bool {
-    member_head(text).is_some_and(|h| OWN_OBJECT.contains(&h.as_str()))
-}
-
 /// The last identifier-like segment of `a.b->c::d`.
 fn last_segment(s: &str) -> &str {
     let s = s.trim();
@@ -796,11 +791,10 @@ impl<'t> FileContext<'t> {
             self.resolve_name(node, name, Reference::Plain, depth, out);
         } else if in_list(kind, s.members) {
             let t = self.text_of(node);
-            if (self.lang == Language::Rust && kind == "scoped_identifier" || !t.contains('('))
-                && self.names_own_member(t)
-            {
-                let reference = if of_own_object(t) { Reference::OwnMember } else { Reference::Member };
-                self.resolve_name(node, last_segment(t), reference, depth, out);
+            if self.lang == Language::Rust && kind == "scoped_identifier" || !t.contains('(') {
+                if let Some(reference) = self.member_reference(t) {
+                    self.resolve_name(node, last_segment(t), reference, depth, out);
+                }
             }
         } else if in_list(kind, s.arrays) || kind == "array_creation_expression" {
             if let Some(v) = self.array_value(node, depth) {
@@ -1206,16 +1200,19 @@ impl<'t> FileContext<'t> {
         }
     }
 
-    /// Whether a member access such as `this.key`, `Config.KEY` or
+    /// How a member access such as `this.key`, `Config.KEY` or
     /// `settings.KEY` (an imported module) names a field or constant this
-    /// resolver can look up by its last segment. `process.env.KEY` or
-    /// `request.headers.key` read runtime data and must not resolve to a
-    /// same-named constant.
-    fn names_own_member(&self, text: &str) -> bool {
-        let Some(head) = member_head(text) else { return true };
-        OWN_OBJECT.contains(&head.as_str())
-            || head.chars().next().is_some_and(char::is_uppercase)
-            || self.imports.contains_key(&head)
+    /// resolver can look up by its last segment: as the code's own
+    /// (`self`, `this`, `crate`, ...) or another's. `None` for
+    /// `process.env.KEY` or `request.headers.key`, which read runtime data
+    /// and must not resolve to a same-named constant.
+    fn member_reference(&self, text: &str) -> Option<Reference> {
+        let Some(head) = member_head(text) else { return Some(Reference::Member) };
+        if OWN_OBJECT.contains(&head.as_str()) {
+            return Some(Reference::OwnMember);
+        }
+        (head.chars().next().is_some_and(char::is_uppercase) || self.imports.contains_key(&head))
+            .then_some(Reference::Member)
     }
 
     /// Symbols that resolution looked for and did not find in this file.
