@@ -26,13 +26,18 @@ use crate::lang::Language;
 /// `text` with every comment the lexer is sure of blanked, or `None` when
 /// there is none.
 pub fn blank_comments(lang: Language, text: &str) -> Option<String> {
-    let ranges = comments(lang, text.as_bytes());
-    if ranges.is_empty() {
+    blank(text, &comments(lang, text.as_bytes()))
+}
+
+/// `text` with the byte ranges `comments` (from `comments`) blanked, or
+/// `None` when there is none.
+pub fn blank(text: &str, comments: &[Range<usize>]) -> Option<String> {
+    if comments.is_empty() {
         return None;
     }
     let mut bytes = text.as_bytes().to_vec();
-    for r in ranges {
-        for b in &mut bytes[r] {
+    for r in comments {
+        for b in &mut bytes[r.clone()] {
             if *b != b'\n' && *b != b'\r' {
                 *b = b' ';
             }

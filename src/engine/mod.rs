@@ -97,10 +97,33 @@ fn return_freed_memory() {
     }
 }
 
-/// The code view of a source of a known language, when it has comments to
-/// blank (`code_view`); syntax matchers read it, regex matchers the raw text.
-fn code_view_of(src: &Source) -> Option<Source> {
-    src.lang.and_then(|l| crate::code_view::blank_comments(l, &src.text)).map(|t| src.with_text(t))
+/// The code view of a source (`code_view`), built only when something reads
+/// it: syntax matchers read it, regex matchers the raw text. The prefilter
+/// needs no more than where the comments are, and most files it drops.
+struct CodeView<'s> {
+    src: &'s Source,
+    comments: std::cell::OnceCell<Vec<std::ops::Range<usize>>>,
+    view: std::cell::OnceCell<Option<Source>>,
+}
+
+impl<'s> CodeView<'s> {
+    fn new(src: &'s Source) -> Self {
+        CodeView { src, comments: Default::default(), view: Default::default() }
+    }
+
+    /// The sorted byte ranges of the comments the code view blanks.
+    fn comments(&self) -> &[std::ops::Range<usize>] {
+        self.comments.get_or_init(|| {
+            self.src.lang.map(|l| crate::code_view::comments(l, self.src.text.as_bytes())).unwrap_or_default()
+        })
+    }
+
+    fn source(&self) -> &Source {
+        let view = self
+            .view
+            .get_or_init(|| crate::code_view::blank(&self.src.text, self.comments()).map(|t| self.src.with_text(t)));
+        view.as_ref().unwrap_or(self.src)
+    }
 }
 
 /// Time a combined query walk may take before the file's hit matchers
@@ -260,13 +283,7 @@ impl<'r> Engine<'r> {
         }
         // In parallel: the first files of a language build its literal
         // automaton and compile the file conditions they reach.
-        let hits: Vec<Vec<MatcherRef>> = sources
-            .par_iter()
-            .map(|src| {
-                let code = code_view_of(src);
-                self.hits(src, code.as_ref().unwrap_or(src))
-            })
-            .collect();
+        let hits: Vec<Vec<MatcherRef>> = sources.par_iter().map(|src| self.hits(src, &CodeView::new(src))).collect();
         let mut needs: BTreeMap<Language, BTreeSet<MatcherRef>> = BTreeMap::new();
         for file_hits in hits {
             for m in file_hits {
@@ -288,12 +305,12 @@ impl<'r> Engine<'r> {
     /// The matchers that may match `src`: the literal prefilter's hits
     /// whose file conditions hold, each tested on the text it reads (the
     /// raw text, or `code`, the code view, for syntax matchers).
-    fn hits(&self, src: &Source, code: &Source) -> Vec<MatcherRef> {
+    fn hits(&self, src: &Source, code: &CodeView) -> Vec<MatcherRef> {
         let t = Instant::now();
         let hits = if self.opts.no_prefilter {
-            self.prefilter.all(src.lang, &src.text, &code.text)
+            self.prefilter.all(src.lang, &src.text, &code.source().text)
         } else {
-            let mut hits = self.prefilter.hits(src.lang, &src.text, &code.text);
+            let mut hits = self.prefilter.hits(src.lang, &src.text, || code.comments());
             // The code's `if` conditions, found once for all the matchers
             // that need them (`None`: they may be anywhere).
             let if_spans = std::cell::OnceCell::new();
@@ -303,7 +320,7 @@ impl<'r> Engine<'r> {
             // the rule says, only inside an `if` condition.
             hits.retain(|m| {
                 let matcher = &self.rules.rules[m.rule].matchers[m.matcher];
-                let text = if matches!(matcher.pattern, Pattern::Query(_)) { &code.text } else { &src.text };
+                let text = if matches!(matcher.pattern, Pattern::Query(_)) { &code.source().text } else { &src.text };
                 let t = Instant::now();
                 let mut holds = matcher.requires.iter().all(|r| r.holds(text));
                 if holds && !matcher.in_if_condition.is_empty() {
@@ -324,9 +341,8 @@ impl<'r> Engine<'r> {
     /// Prefilter, parse, match and constrain one source.
     fn match_source(&self, src: &Source, worker: &mut Worker) -> FileOutcome {
         let mut out = FileOutcome::default();
-        let code_view = code_view_of(src);
-        let code = code_view.as_ref().unwrap_or(src);
-        let hits = self.hits(src, code);
+        let code_view = CodeView::new(src);
+        let hits = self.hits(src, &code_view);
         if hits.is_empty() {
             return out;
         }
@@ -352,6 +368,7 @@ impl<'r> Engine<'r> {
         });
         if let Some(lang) = lang {
             let _one_large_file = self.large_file_turn(src);
+            let code = code_view.source();
             // Parse once, run every query, and build the resolver's index of
             // the file only if some query matched.
             let t = Instant::now();

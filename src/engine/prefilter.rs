@@ -2,9 +2,10 @@
 //! active matcher's `prefilter` literals. A file is parsed only if some
 //! matcher's literals occur in it; most files are never parsed at all.
 //! Syntax matchers look for theirs in the code view (comments blanked,
-//! `code_view`), regex matchers in the raw text: each kind has its own
-//! automaton.
+//! `code_view`), regex matchers in the raw text; one search of the raw text
+//! serves both, since the code view differs from it only in comments.
 
+use std::ops::Range;
 use std::sync::OnceLock;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
@@ -19,11 +20,14 @@ pub struct MatcherRef {
     pub matcher: usize,
 }
 
-/// A literal as the automata see it: lower-cased unless exact.
+/// A literal as the automata see it: lower-cased unless exact, and where it
+/// must occur: anywhere in the raw text (for a regex matcher) or in the code
+/// view (for a syntax matcher).
 #[derive(Clone, PartialEq, Eq)]
 struct Literal {
     text: String,
     exact: bool,
+    in_code: bool,
 }
 
 impl Literal {
@@ -34,12 +38,57 @@ impl Literal {
             lower.contains(self.text.as_str())
         }
     }
+
+    /// The part of the literal the automata search the raw text for, and
+    /// its offset: for a code-view literal its longest run without a space.
+    /// The code view is the raw text with comment bytes turned into spaces,
+    /// so every occurrence of such a literal in the code view has the run
+    /// at the same place in the raw text.
+    fn key(&self) -> (&str, usize) {
+        if !self.in_code {
+            return (&self.text, 0);
+        }
+        let mut best = (&self.text[..0], 0);
+        let mut at = 0;
+        for run in self.text.split(' ') {
+            if run.len() > best.0.len() {
+                best = (run, at);
+            }
+            at += run.len() + 1;
+        }
+        best
+    }
+
+    /// Whether the code view holds this literal at `start`, read from the
+    /// raw text and its sorted comment ranges without building the view.
+    fn in_code_view_at(&self, raw: &[u8], comments: &[Range<usize>], start: usize) -> bool {
+        let Some(bytes) = raw.get(start..start + self.text.len()) else {
+            return false;
+        };
+        let mut comment = comments.partition_point(|r| r.end <= start);
+        bytes.iter().zip(self.text.bytes()).enumerate().all(|(i, (&b, want))| {
+            let at = start + i;
+            while comments.get(comment).is_some_and(|r| r.end <= at) {
+                comment += 1;
+            }
+            let blanked = comments.get(comment).is_some_and(|r| r.start <= at) && b != b'\n' && b != b'\r';
+            let seen = if blanked { b' ' } else { b };
+            if self.exact {
+                seen == want
+            } else {
+                seen.eq_ignore_ascii_case(&want)
+            }
+        })
+    }
 }
 
 struct Group {
-    /// ASCII-case-insensitive and exact-case automata; each maps its own
-    /// pattern ids to indices into `literals`.
-    automata: Vec<(AhoCorasick, Vec<usize>)>,
+    /// ASCII-case-insensitive and exact-case automata over the literals'
+    /// keys (`Literal::key`); each maps its own pattern ids to key ids, and
+    /// counts the literals its keys stand for.
+    automata: Vec<(AhoCorasick, Vec<usize>, usize)>,
+    /// For each key: the literals it stands for, with its offset in each.
+    uses: Vec<Vec<(usize, usize)>>,
     /// For each matcher of the group: its primary and `also` literal ids.
     matchers: Vec<(MatcherRef, Vec<usize>, Vec<usize>)>,
     literals: Vec<Literal>,
@@ -60,9 +109,8 @@ struct Spec {
 pub struct Prefilter {
     /// Every matcher's target and literals, in rule order.
     specs: Vec<Spec>,
-    /// Indexed by `Language as usize` twice over, for raw text and then
-    /// for the code view; the last slot of each is for files without a
-    /// known language.
+    /// Indexed by `Language as usize`; the last slot is for files without
+    /// a known language.
     groups: Vec<OnceLock<Group>>,
     dfa: bool,
 }
@@ -90,18 +138,19 @@ impl Prefilter {
                 });
             }
         }
-        Prefilter { specs, groups: (0..2 * (Language::ALL.len() + 1)).map(|_| OnceLock::new()).collect(), dfa }
+        Prefilter { specs, groups: (0..=Language::ALL.len()).map(|_| OnceLock::new()).collect(), dfa }
     }
 
-    fn group(&self, lang: Option<Language>, on_code: bool) -> &Group {
-        let slot = lang.map_or(Language::ALL.len(), |l| l as usize) + usize::from(on_code) * (Language::ALL.len() + 1);
-        self.groups[slot].get_or_init(|| self.build(lang, on_code))
+    fn group(&self, lang: Option<Language>) -> &Group {
+        let slot = lang.map_or(Language::ALL.len(), |l| l as usize);
+        self.groups[slot].get_or_init(|| self.build(lang))
     }
 
-    fn build(&self, key: Option<Language>, on_code: bool) -> Group {
+    fn build(&self, key: Option<Language>) -> Group {
         let mut literals: Vec<Literal> = Vec::new();
-        let mut id_of = |text: &str, exact: bool| -> usize {
-            let lit = Literal { text: if exact { text.to_string() } else { text.to_ascii_lowercase() }, exact };
+        let mut id_of = |text: &str, exact: bool, in_code: bool| -> usize {
+            let text = if exact { text.to_string() } else { text.to_ascii_lowercase() };
+            let lit = Literal { text, exact, in_code };
             match literals.iter().position(|l| *l == lit) {
                 Some(i) => i,
                 None => {
@@ -116,16 +165,27 @@ impl Prefilter {
                 Target::Any => true,
                 Target::Lang(l) => Some(l) == key,
             };
-            if !applies || spec.on_code != on_code {
+            if !applies {
                 continue;
             }
-            let primary = spec.primary.iter().map(|(l, exact)| id_of(l, *exact)).collect();
-            let also = spec.also.iter().map(|l| id_of(l, false)).collect();
+            let primary = spec.primary.iter().map(|(l, exact)| id_of(l, *exact, spec.on_code)).collect();
+            let also = spec.also.iter().map(|l| id_of(l, false, spec.on_code)).collect();
             matchers.push((spec.mref, primary, also));
+        }
+        let mut keys: Vec<(&str, bool)> = Vec::new();
+        let mut uses: Vec<Vec<(usize, usize)>> = Vec::new();
+        for (i, lit) in literals.iter().enumerate() {
+            let (key, offset) = lit.key();
+            let k = keys.iter().position(|&k| k == (key, lit.exact)).unwrap_or_else(|| {
+                keys.push((key, lit.exact));
+                uses.push(Vec::new());
+                keys.len() - 1
+            });
+            uses[k].push((i, offset));
         }
         let mut automata = Vec::new();
         for exact in [false, true] {
-            let ids: Vec<usize> = (0..literals.len()).filter(|&i| literals[i].exact == exact).collect();
+            let ids: Vec<usize> = (0..keys.len()).filter(|&k| keys[k].1 == exact).collect();
             if ids.is_empty() {
                 continue;
             }
@@ -133,20 +193,26 @@ impl Prefilter {
                 .ascii_case_insensitive(!exact)
                 .match_kind(MatchKind::Standard)
                 .kind(self.dfa.then_some(aho_corasick::AhoCorasickKind::DFA))
-                .build(ids.iter().map(|&i| &literals[i].text))
+                .build(ids.iter().map(|&k| keys[k].0))
                 .expect("literal automaton");
-            automata.push((ac, ids));
+            let served = literals.iter().filter(|l| l.exact == exact).count();
+            automata.push((ac, ids, served));
         }
-        Group { automata, matchers, literals }
+        Group { automata, uses, matchers, literals }
     }
 
-    /// The matchers whose literals occur in their text (`raw` for regex
-    /// matchers, `code` for syntax matchers), in rule order.
-    pub fn hits(&self, lang: Option<Language>, raw: &str, code: &str) -> Vec<MatcherRef> {
-        let mut hits = self.group(lang, false).hits(raw);
-        hits.extend(self.group(lang, true).hits(code));
-        hits.sort();
-        hits
+    /// The matchers whose literals occur in their text, in rule order: the
+    /// raw text for regex matchers, the code view for syntax matchers. One
+    /// search of the raw text serves both; `comments` (the sorted comment
+    /// ranges the code view blanks) is called only when a syntax matcher's
+    /// literal occurs there, so a file without one is never lexed.
+    pub fn hits<'c>(
+        &self,
+        lang: Option<Language>,
+        raw: &str,
+        comments: impl Fn() -> &'c [Range<usize>],
+    ) -> Vec<MatcherRef> {
+        self.group(lang).hits(raw, comments)
     }
 
     /// Every matcher of a language, as if every `prefilter` literal had hit
@@ -154,29 +220,34 @@ impl Prefilter {
     /// `prefilter_also` is a requirement on the file, not only a shortcut
     /// (a flow rule needs a sink in the file), so it is still checked here.
     pub fn all(&self, lang: Option<Language>, raw: &str, code: &str) -> Vec<MatcherRef> {
-        let mut all = self.group(lang, false).all(raw);
-        all.extend(self.group(lang, true).all(code));
-        all.sort();
-        all
+        self.group(lang).all(raw, code)
     }
 }
 
 impl Group {
-    /// The matchers of this group whose literals occur in `text`.
-    fn hits(&self, text: &str) -> Vec<MatcherRef> {
-        if self.automata.is_empty() {
-            return Vec::new();
-        }
+    /// The matchers of this group whose literals occur in their text.
+    fn hits<'c>(&self, raw: &str, comments: impl Fn() -> &'c [Range<usize>]) -> Vec<MatcherRef> {
         let mut seen = vec![false; self.literals.len()];
-        for (ac, ids) in &self.automata {
-            let mut remaining = ids.len();
-            for m in ac.find_overlapping_iter(text) {
-                let id = ids[m.pattern().as_usize()];
-                if !seen[id] {
+        for (ac, keys, served) in &self.automata {
+            let mut remaining = *served;
+            'search: for m in ac.find_overlapping_iter(raw) {
+                for &(id, offset) in &self.uses[keys[m.pattern().as_usize()]] {
+                    if seen[id] {
+                        continue;
+                    }
+                    let lit = &self.literals[id];
+                    if lit.in_code
+                        && !m
+                            .start()
+                            .checked_sub(offset)
+                            .is_some_and(|at| lit.in_code_view_at(raw.as_bytes(), comments(), at))
+                    {
+                        continue;
+                    }
                     seen[id] = true;
                     remaining -= 1;
                     if remaining == 0 {
-                        break;
+                        break 'search;
                     }
                 }
             }
@@ -190,16 +261,57 @@ impl Group {
             .collect()
     }
 
-    /// Every matcher of this group whose `prefilter_also` holds in `text`.
-    fn all(&self, text: &str) -> Vec<MatcherRef> {
+    /// Every matcher of this group whose `prefilter_also` holds in its text.
+    fn all(&self, raw: &str, code: &str) -> Vec<MatcherRef> {
         if self.matchers.is_empty() {
             return Vec::new();
         }
-        let lower = text.to_ascii_lowercase();
+        let (raw_lower, code_lower) = (raw.to_ascii_lowercase(), code.to_ascii_lowercase());
         self.matchers
             .iter()
-            .filter(|(_, _, also)| also.is_empty() || also.iter().any(|&i| self.literals[i].occurs_in(text, &lower)))
+            .filter(|(_, _, also)| {
+                also.is_empty()
+                    || also.iter().any(|&i| {
+                        let lit = &self.literals[i];
+                        if lit.in_code {
+                            lit.occurs_in(code, &code_lower)
+                        } else {
+                            lit.occurs_in(raw, &raw_lower)
+                        }
+                    })
+            })
             .map(|(r, _, _)| *r)
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lit(text: &str, exact: bool) -> Literal {
+        Literal { text: if exact { text.to_string() } else { text.to_ascii_lowercase() }, exact, in_code: true }
+    }
+
+    #[test]
+    fn a_code_literal_is_searched_by_its_longest_run_without_a_space() {
+        assert_eq!(lit("Key <", true).key(), ("Key", 0));
+        assert_eq!(lit("new (", false).key(), ("new", 0));
+        assert_eq!(lit("a bcd", false).key(), ("bcd", 2));
+        assert_eq!(Literal { in_code: false, ..lit("Key <", true) }.key(), ("Key <", 0));
+    }
+
+    #[test]
+    fn the_code_view_is_read_through_the_comment_ranges() {
+        // `x = Key/*c*/<` blanks to `x = Key     <`.
+        let raw = b"x = Key/*c*/<; y = KEY // Key\n";
+        let comments = [7..12, 23..29];
+        let at = |l: &Literal, i| l.in_code_view_at(raw, &comments, i);
+        assert!(!at(&lit("Key <", true), 4), "`<` is five bytes on");
+        assert!(at(&lit("Key     <", true), 4), "the comment reads as spaces");
+        assert!(at(&lit("key", false), 19), "case-insensitive, in code");
+        assert!(!at(&lit("Key", true), 19), "exact case");
+        assert!(!at(&lit("key", false), 26), "inside a comment");
+        assert!(!at(&lit("key", false), 29), "past the end");
     }
 }
