@@ -153,6 +153,7 @@ impl Mentions {
             whole_name
                 && !path
                 && self.families[i] == here
+                && may_bind(here, &bytes[m.end() - 1..])
                 && self.packages[i].as_deref().is_none_or(|p| Packages::contains(p, rel))
                 && !self.definitions[i].iter().any(|kw| after_keyword(&bytes[..m.start()], kw))
                 && may_pass_arg(&bytes[m.end()..], self.args[i])
@@ -190,6 +191,22 @@ fn may_pass_arg(after: &[u8], arg: usize) -> bool {
         }
     }
     true
+}
+
+/// Whether a name spelling whose last byte starts `rest` may bind the name
+/// in a file of `family`: `==` and `===` compare; `=>` is a Rust match
+/// arm or a JavaScript arrow's parameter (only C# binds with it, in an
+/// expression-bodied property); and no Java or C binding is written
+/// `name:` (a label, a `case`, a ternary's branch or a bit-field is).
+/// Comparisons in openpgp's bundles, Rust match arms and Java ternaries
+/// made the cross-file pass parse 8 MB of the corpus for nothing.
+fn may_bind(family: Family, rest: &[u8]) -> bool {
+    match rest {
+        [b'=', b'=', ..] => false,
+        [b'=', b'>', ..] => family == Family::of(Language::CSharp),
+        [b':', ..] => !matches!(family.0, Language::Java | Language::C),
+        _ => true,
+    }
 }
 
 /// Whether `before` ends with the keyword `kw` as a whole word.
@@ -351,6 +368,29 @@ mod tests {
         assert!(m.in_file(Language::TypeScript, "src/f", "crypto.wrapKey(kek, dek)"));
         assert!(!m.in_file(Language::JavaScript, "src/f", "unwrapKey(kek, dek)"));
         assert!(!Mentions::new(&BTreeSet::new()).in_file(Language::Java, "src/f", "KEY = 1"));
+    }
+
+    #[test]
+    fn comparisons_arms_and_labels_bind_nothing() {
+        let name = |lang, name: &str| Wanted::Name { family: Family::of(lang), name: name.into() };
+        let wanted: BTreeSet<Wanted> = [
+            name(Language::JavaScript, "AAD"),
+            name(Language::Rust, "V1"),
+            name(Language::Java, "MAX_VALUE"),
+            name(Language::CSharp, "Secret"),
+            name(Language::Go, "nonce"),
+        ]
+        .into();
+        let m = Mentions::new(&wanted);
+        assert!(!m.in_file(Language::JavaScript, "f", "var n = AAD == null ? 0 : AAD.length;"));
+        assert!(!m.in_file(Language::JavaScript, "f", "if (AAD === undefined) {} xs.map(AAD => AAD.length);"));
+        assert!(m.in_file(Language::JavaScript, "f", "const AAD = 'x';"));
+        assert!(m.in_file(Language::TypeScript, "f", "const o = { AAD: 'x' };"));
+        assert!(!m.in_file(Language::Rust, "f", "match v { V1 => 1, _ if x == V1 => 2 }"));
+        assert!(!m.in_file(Language::Java, "f", "int n = big ? MAX_VALUE : avail; case MAX_VALUE: break;"));
+        assert!(m.in_file(Language::Java, "f", "static final int MAX_VALUE = 7;"));
+        assert!(m.in_file(Language::CSharp, "f", "static string Secret => \"k\";"));
+        assert!(m.in_file(Language::Go, "f", "nonce := []byte{1}"));
     }
 
     #[test]
