@@ -314,4 +314,66 @@ mod tests {
         assert!(!at(&lit("key", false), 26), "inside a comment");
         assert!(!at(&lit("key", false), 29), "past the end");
     }
+
+    /// One search of the raw text gives what searching each literal in its
+    /// own text gives: regex matchers' literals in the raw text, syntax
+    /// matchers' in the code view (comments blanked), with `also` literals,
+    /// exact case and spaces that a blanked comment may supply.
+    #[test]
+    fn one_search_agrees_with_searching_each_text() {
+        let spec = |matcher, on_code, primary: &[(&str, bool)], also: &[&str]| Spec {
+            mref: MatcherRef { rule: 0, matcher },
+            target: Target::Lang(Language::C),
+            on_code,
+            primary: primary.iter().map(|&(l, e)| (l.to_string(), e)).collect(),
+            also: also.iter().map(|l| l.to_string()).collect(),
+        };
+        let specs = vec![
+            spec(0, true, &[("key", false)], &[]),
+            spec(1, false, &[("key", false)], &[]),
+            spec(2, true, &[("Key <", true), ("md5", false)], &[]),
+            spec(3, true, &[("a b", false)], &["key"]),
+            spec(4, false, &[("Key <", true)], &["md5"]),
+            // Searched by `md5`, two bytes into the literal.
+            spec(5, true, &[("< md5", false)], &[]),
+        ];
+        let prefilter =
+            Prefilter { specs, groups: (0..=Language::ALL.len()).map(|_| OnceLock::new()).collect(), dfa: false };
+        let pieces = ["key", "KEY", "Key", " ", "<", "/*", "*/", "//", "\n", "md5", "a", "b", "x"];
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = |n: usize| {
+            state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            (state >> 33) as usize % n
+        };
+        let occurs = |text: &str, lit: &str, exact: bool| {
+            if exact {
+                text.contains(lit)
+            } else {
+                text.to_ascii_lowercase().contains(&lit.to_ascii_lowercase())
+            }
+        };
+        let mut differing = 0;
+        for _ in 0..3000 {
+            let raw: String = (0..next(12)).map(|_| pieces[next(pieces.len())]).collect();
+            let comments = crate::code_view::comments(Language::C, raw.as_bytes());
+            let code = crate::code_view::blank(&raw, &comments).unwrap_or_else(|| raw.clone());
+            let expected: Vec<MatcherRef> = prefilter
+                .specs
+                .iter()
+                .filter(|s| {
+                    let text = if s.on_code { &code } else { &raw };
+                    s.primary.iter().any(|(l, e)| occurs(text, l, *e))
+                        && (s.also.is_empty() || s.also.iter().any(|l| occurs(text, l, false)))
+                })
+                .map(|s| s.mref)
+                .collect();
+            let got = prefilter.hits(Some(Language::C), &raw, || &comments);
+            assert_eq!(got, expected, "{raw:?}");
+            let naive_raw =
+                prefilter.specs.iter().filter(|s| s.primary.iter().any(|(l, e)| occurs(&raw, l, *e))).count();
+            differing += usize::from(naive_raw != expected.len());
+        }
+        // The texts exercise comments: many hit differently in the two views.
+        assert!(differing > 100, "{differing}");
+    }
 }
