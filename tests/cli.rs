@@ -163,6 +163,22 @@ fn in_if_condition_decides_which_files_are_parsed() {
     // a.py): b.py, whose `md5` is outside every condition, is not parsed.
     assert_eq!(scan(&format!("{test_c}    in_if_condition: [c]\n")), vec!["a.py"]);
 
+    // Listed together, captures share one `if` condition: c.py has `md5`
+    // and `hashlib` each in a condition of its own, but in no one
+    // condition together, so it is not parsed, unlike when the claim is
+    // made of each capture alone.
+    let code = tree(&[
+        ("a.py", b"import hashlib\nif hashlib.md5(x):\n    pass\n"),
+        ("c.py", b"import hashlib\ny = hashlib.md5(x)\nif hashlib:\n    pass\nif md5:\n    pass\n"),
+    ]);
+    let scan = |extra: &str| paths_found_by_user_rule(code.path(), extra);
+    let test_both =
+        "    where:\n      - capture: c\n        regex: 'hashlib'\n      - capture: f\n        regex: 'md5'\n";
+    assert_eq!(scan(test_both), vec!["a.py", "c.py"]);
+    assert_eq!(scan(&format!("{test_both}    in_if_condition: [c]\n")), vec!["a.py", "c.py"]);
+    assert_eq!(scan(&format!("{test_both}    in_if_condition: [f]\n")), vec!["a.py", "c.py"]);
+    assert_eq!(scan(&format!("{test_both}    in_if_condition: [c, f]\n")), vec!["a.py"]);
+
     // Naming a capture that does not exist, or one without a regex to
     // look for, is an error at its line.
     for (extra, says) in [

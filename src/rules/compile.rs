@@ -221,7 +221,7 @@ pub struct Matcher {
     /// parsing for: its `prefilter_regex` and those derived from
     /// `constraints` (see `necessary.rs`).
     pub requires: Vec<FileCondition>,
-    /// Conditions (among `requires`) that must hold inside an `if`
+    /// Conditions (among `requires`) that must all hold inside one `if`
     /// condition, not just anywhere: those of the captures that the rule
     /// puts there (`in_if_condition`).
     pub in_if_condition: Vec<FileCondition>,

@@ -56,11 +56,11 @@ pub struct LangMatch {
     /// `token`). The author vouches that every match implies them.
     #[serde(default)]
     pub prefilter_regex: Vec<Spanned<String>>,
-    /// Captures that every match has inside the condition of an `if`: a
-    /// file is parsed for the matcher only if each of their `where:`
-    /// regexes matches inside some `if` condition (`src/if_conditions.rs`),
-    /// not merely somewhere. The author vouches for the claim, as for
-    /// `prefilter_regex`.
+    /// Captures that every match has inside the condition of one and the
+    /// same `if`: a file is parsed for the matcher only if all of their
+    /// `where:` regexes match inside one `if` condition
+    /// (`src/if_conditions.rs`), not merely somewhere. The author vouches
+    /// for the claim, as for `prefilter_regex`.
     #[serde(default)]
     pub in_if_condition: Vec<Spanned<String>>,
     /// A tree-sitter query; exclusive with `regex`.
