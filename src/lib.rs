@@ -17,6 +17,7 @@ pub mod git;
 pub mod if_conditions;
 pub mod inventory;
 pub mod lang;
+pub mod memory;
 pub mod merge;
 pub mod policy;
 pub mod render;
