@@ -318,6 +318,8 @@ impl<'r> Engine<'r> {
                                 matcher.in_if_condition.iter().all(|c| c.holds_within(text, one))
                             });
                         }
+                    } else {
+                        holds = matcher.in_if_condition.iter().all(|c| c.holds(text));
                     }
                 }
                 self.timed(Charge::Cond(m.rule), t);
@@ -588,15 +590,18 @@ impl<'r> Engine<'r> {
         if self.opts.no_prefilter {
             return None;
         }
-        let requires = |h: &MatcherRef| &self.rules.rules[h.rule].matchers[h.matcher].requires;
+        let requires = |h: &MatcherRef| {
+            let m = &self.rules.rules[h.rule].matchers[h.matcher];
+            m.requires.iter().chain(&m.in_if_condition)
+        };
         // Searching the file for one matcher's places is wasted when
         // another matcher has none: most files parsed are hit by both kinds.
-        if !hits.iter().all(|h| requires(h).iter().any(FileCondition::is_derived)) {
+        if !hits.iter().all(|h| requires(h).any(FileCondition::is_derived)) {
             return None;
         }
         let mut spans = Vec::new();
         for h in hits {
-            spans.extend(requires(h).iter().find_map(|c| c.anchor_spans(&src.text, MAX_ANCHOR_SPANS))?);
+            spans.extend(requires(h).find_map(|c| c.anchor_spans(&src.text, MAX_ANCHOR_SPANS))?);
         }
         spans.sort_unstable();
         let mut ranges: Vec<std::ops::Range<usize>> = Vec::new();

@@ -219,11 +219,13 @@ pub struct Matcher {
     pub constraints: Vec<Constraint>,
     /// Regexes the whole file must match for this matcher to be worth
     /// parsing for: its `prefilter_regex` and those derived from
-    /// `constraints` (see `necessary.rs`).
+    /// `constraints` (see `necessary.rs`), less those in `in_if_condition`.
     pub requires: Vec<FileCondition>,
-    /// Conditions (among `requires`) that must all hold inside one `if`
-    /// condition, not just anywhere: those of the captures that the rule
-    /// puts there (`in_if_condition`).
+    /// Conditions that must all hold inside one `if` condition, not just
+    /// anywhere: those of the captures that the rule puts there
+    /// (`in_if_condition`). They are not tested on the whole file as well:
+    /// the `if` conditions are a small part of it, and a condition holds in
+    /// the file wherever it holds in one of them.
     pub in_if_condition: Vec<FileCondition>,
 }
 
@@ -702,6 +704,7 @@ fn compile_matcher(
             return None;
         }
     }
+    requires.retain(|r| !(r.is_derived() && in_if_condition.iter().any(|c| c.source == r.source)));
     Some(Matcher {
         target,
         prefilter: lm.prefilter.value.clone(),
