@@ -8,7 +8,8 @@
 //!
 //! Built as mimalloc 2 without transparent huge pages (`Cargo.toml`):
 //! mimalloc 3, or huge pages, took peak RSS over the corpus from glibc's
-//! 282 MB to 300–360 MB, past the 300 MB target; mimalloc 2 gives 285 MB.
+//! 276 MiB to 339–353 MiB, past the 300 MB target; mimalloc 2 without
+//! them gives 278–280 MiB.
 
 use std::ffi::c_void;
 
