@@ -308,16 +308,13 @@ impl<'r> Engine<'r> {
                 if holds && !matcher.in_if_condition.is_empty() {
                     let spans = if_spans.get_or_init(|| src.lang.and_then(|l| crate::if_conditions::spans(l, text)));
                     if let Some(spans) = spans {
-                        holds = matcher.in_if_condition.iter().all(|c| c.holds_within(text, spans));
                         // The listed captures share one `if` condition, so
                         // one span holds them all: a file with `key` in one
                         // `if` and `override` in another needs no parse.
-                        if holds && matcher.in_if_condition.len() > 1 {
-                            holds = spans.iter().any(|s| {
-                                let one = std::slice::from_ref(s);
-                                matcher.in_if_condition.iter().all(|c| c.holds_within(text, one))
-                            });
-                        }
+                        holds = spans.iter().any(|s| {
+                            let one = std::slice::from_ref(s);
+                            matcher.in_if_condition.iter().all(|c| c.holds_within(text, one))
+                        });
                     } else {
                         holds = matcher.in_if_condition.iter().all(|c| c.holds(text));
                     }
