@@ -110,6 +110,26 @@ impl Flavor {
     }
 }
 
+/// The bytes on which the top-level loop of `Lexer::code` (outside a hole)
+/// does nothing but step on: everything but a quote, a `/` (or Python's
+/// `#`), and a line break while the line is unsure.
+struct Plain([bool; 256]);
+
+impl Plain {
+    fn new(flavor: Flavor, unsure_line: bool) -> Plain {
+        let mut plain = [true; 256];
+        let mut special = vec![b'"', b'\'', b'`'];
+        special.push(if flavor == Flavor::Python { b'#' } else { b'/' });
+        if unsure_line {
+            special.push(b'\n');
+        }
+        for b in special {
+            plain[usize::from(b)] = false;
+        }
+        Plain(plain)
+    }
+}
+
 /// The lexer met something it cannot read without a parser.
 struct GiveUp;
 
@@ -151,7 +171,19 @@ impl Lexer<'_> {
     /// interpolation hole when `hole`.
     fn code(&mut self, hole: bool) -> Lexed {
         let mut depth = 0usize;
+        let plain = [Plain::new(self.flavor, false), Plain::new(self.flavor, true)];
         while self.i < self.b.len() {
+            if !hole {
+                // Most bytes are plain code: pass them in one tight loop
+                // (a third of the prefilter's own time went to this lexer
+                // reading one byte per turn of the loop below).
+                let plain = &plain[usize::from(self.unsure_line)];
+                self.i +=
+                    self.b[self.i..].iter().position(|&c| !plain.0[usize::from(c)]).unwrap_or(self.b.len() - self.i);
+                if self.i == self.b.len() {
+                    break;
+                }
+            }
             let c = self.b[self.i];
             match c {
                 b'\n' => {
