@@ -132,6 +132,32 @@ fn prefilter_regex_decides_which_files_are_parsed() {
 }
 
 #[test]
+fn a_qualified_name_that_the_file_cannot_spell_spares_the_parse() {
+    let rule = "id: ecb-call\ntitle: t\nmessage: m\nhelp: h\nseverity: high\nconfidence: high\ncategory: weak-crypto\ncwe: [CWE-327]\nreferences: [https://example.invalid]\ndescription: d\nlanguages:\n  javascript:\n    prefilter: [ecb]\n    query: '(call_expression function: (_) @fn arguments: (arguments . (string) @mode))'\n    focus: mode\n    where:\n      - capture: fn\n        qualified: '(^|\\.)createCipheriv$'\n      - capture: mode\n        regex: 'ecb'\ntests:\n  javascript:\n    match: ['crypto.createCipheriv(\"aes-128-ecb\", k)']\n    no_match: ['crypto.createCipheriv(\"aes-128-gcm\", k)']\n";
+    let rules = tree(&[("mine/ecb-call.yaml", rule.as_bytes())]);
+    let code = tree(&[
+        ("a.js", b"crypto.createCipheriv('aes-128-ecb', k);\n"),
+        // The name is only in the import: its alias still resolves to it.
+        ("b.js", b"const { createCipheriv: cc } = require('crypto');\ncc('aes-128-ecb', k);\n"),
+        // No `createCipheriv` anywhere: no call here can be qualified so.
+        ("c.js", b"const cc = makeCipher();\ncc('aes-128-ecb', k);\n"),
+    ]);
+    let scan = |extra: Option<&str>| {
+        let mut args = vec!["scan", ".", "--no-default-rules", "--rules", rules.path().to_str().unwrap(), "-f", "json"];
+        args.extend(extra);
+        let o = bin().args(&args).env("CIPHERLINT_PROFILE", "1").current_dir(code.path()).output().unwrap();
+        let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+        let mut paths: Vec<String> =
+            v["findings"].as_array().unwrap().iter().map(|f| f["path"].as_str().unwrap().to_string()).collect();
+        paths.sort();
+        let parsed = stderr(&o).split("parsed ").nth(1).and_then(|r| r.split(' ').next()).unwrap_or("").to_string();
+        (paths, parsed)
+    };
+    assert_eq!(scan(Some("--no-prefilter")), (vec!["a.js".to_string(), "b.js".to_string()], "3".to_string()));
+    assert_eq!(scan(None), (vec!["a.js".to_string(), "b.js".to_string()], "2".to_string()));
+}
+
+#[test]
 fn a_word_split_by_the_syntax_still_reaches_the_parser() {
     // The file condition derived from `#eq? @s "put"` asks for `put` as a
     // whole word, since a node's edges are token edges, but a piece of a

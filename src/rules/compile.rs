@@ -729,6 +729,18 @@ fn file_conditions(constraints: &[Constraint], out: &mut Vec<FileCondition>) {
             out.push(FileCondition::derived_from_capture(re.source()));
         }
     }
+    // A qualified name's parts may come from an import far from the
+    // match, so this condition says what the file holds, not where a match
+    // is: it never anchors a query walk.
+    for k in constraints.iter().filter(|k| !k.optional) {
+        let Some(source) = k.qualified.as_ref().and_then(|re| super::necessary::qualified_condition(re.source()))
+        else {
+            continue;
+        };
+        if !out.iter().any(|c| c.source == source) {
+            out.push(FileCondition::declared(&source));
+        }
+    }
 }
 
 /// Compiles a query now unless its pack is built in (see [`LazyQuery`]).

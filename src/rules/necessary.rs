@@ -167,6 +167,32 @@ impl FileCondition {
     }
 }
 
+/// The file condition a `qualified:` regex implies, as a regex source:
+/// one of the names a qualified name's last part can end with. A
+/// qualified name is a capture's text with its head replaced by an import
+/// target of the same file (`FileContext::qualified`): pieces of the
+/// file's text joined by dots. So whatever suffix every match of the regex
+/// ends with, its part after the last dot is text of the file, and a file
+/// without any of those parts cannot match. `None` when the regex's
+/// suffixes are too many or unbounded (`\.[a-z_]+$`), or one of them ends
+/// in a dot or a blank.
+pub(super) fn qualified_condition(pattern: &str) -> Option<String> {
+    use regex_syntax::hir::literal::{ExtractKind, Extractor};
+    let hir = regex_syntax::Parser::new().parse(pattern).ok()?;
+    let suffixes = Extractor::new().kind(ExtractKind::Suffix).extract(&hir);
+    let mut parts: Vec<String> = Vec::new();
+    for literal in suffixes.literals()? {
+        let last = literal.as_bytes().rsplit(|&b| b == b'.').next()?;
+        if last.is_empty() || last.iter().any(u8::is_ascii_whitespace) {
+            return None;
+        }
+        parts.push(regex_syntax::escape(std::str::from_utf8(last).ok()?));
+    }
+    parts.sort();
+    parts.dedup();
+    (!parts.is_empty()).then(|| parts.join("|"))
+}
+
 /// What deriving a file condition from a capture regex gives.
 enum Derived {
     Regex(String),
@@ -528,6 +554,26 @@ mod tests {
             assert!(matches!(file_condition(r"(unclosed", unicode, Edges::Anywhere), Derived::Unreadable));
         }
         assert!(FileCondition::derived_from(r"(unclosed").holds("anything"));
+    }
+
+    #[test]
+    fn a_qualified_regex_asks_the_file_for_the_last_part_of_its_suffixes() {
+        let names = |re: &str| super::qualified_condition(re);
+        assert_eq!(
+            names(r"(^|\.)(createCipheriv|createDecipheriv|createCipher|createDecipher)$").as_deref(),
+            Some("createCipher|createCipheriv|createDecipher|createDecipheriv")
+        );
+        // The part after the last dot: `crypto.hash` may be the target of
+        // `import { hash } from "crypto"`, never written as such.
+        assert_eq!(names(r"^(node:)?crypto\.hash$|(^|\.)subtle\.digest$").as_deref(), Some("digest|hash"));
+        // Names with regex syntax in them are escaped.
+        assert_eq!(names(r"^js\-md5\.hex$|^\$\.md5$").as_deref(), Some("hex|md5"));
+        // No bounded suffix, an empty one or one that ends in a dot: no condition.
+        assert_eq!(names(r"^ecb\.(Encryptor|Decryptor)(\.+[a-z_]+)?$"), None);
+        assert_eq!(names(r"^(MD5)?$"), None);
+        assert_eq!(names(r"^hashlib\.$"), None);
+        // Without `$` a match may end anywhere, and its suffix still names it.
+        assert_eq!(names(r"MessageDigest").as_deref(), Some("MessageDigest"));
     }
 
     #[test]
