@@ -118,14 +118,11 @@ struct Plain([bool; 256]);
 impl Plain {
     fn new(flavor: Flavor, unsure_line: bool) -> Plain {
         let mut plain = [true; 256];
-        let mut special = vec![b'"', b'\'', b'`'];
-        special.push(if flavor == Flavor::Python { b'#' } else { b'/' });
-        if unsure_line {
-            special.push(b'\n');
-        }
-        for b in special {
+        let comment = if flavor == Flavor::Python { b'#' } else { b'/' };
+        for b in [b'"', b'\'', b'`', comment] {
             plain[usize::from(b)] = false;
         }
+        plain[usize::from(b'\n')] = !unsure_line;
         Plain(plain)
     }
 }
