@@ -4,6 +4,7 @@
 
 pub mod combined;
 pub mod flow;
+pub mod large_files;
 pub mod prefilter;
 pub mod profile;
 pub mod project;
@@ -23,6 +24,7 @@ use crate::inventory::{self, Asset};
 use crate::lang::Language;
 use crate::rules::{Constraint, FileCondition, LazyRegex, Matcher, Pattern, Rule, RuleSet, Target};
 use crate::source::Source;
+use large_files::{LargeFiles, LARGE_FILE};
 pub use prefilter::{MatcherRef, Prefilter};
 use profile::Charge;
 pub use project::{Family, Knowledge, Mentions, Packages, Wanted};
@@ -73,10 +75,8 @@ pub struct Engine<'r> {
     test_path: Regex,
     extra_test: Option<globset::GlobSet>,
     bank: std::sync::Arc<combined::QueryBank>,
-    /// Held while a large file is parsed and matched: a syntax tree and its
-    /// index take up to ~80 times the source's size, so two multi-megabyte
-    /// files at once would double the peak memory of a whole scan.
-    large_file: std::sync::Mutex<()>,
+    /// Taken while a large file is parsed and matched (see `large_files`).
+    large_files: LargeFiles,
 }
 
 /// The code view of a source (`code_view`), built only when something reads
@@ -126,9 +126,6 @@ fn separate_walks_cost(parse: Duration, hits: usize) -> Duration {
 const MAX_ANCHOR_SPANS: usize = 64;
 /// Places closer than this share one walk.
 const ANCHOR_MERGE_GAP: usize = 2048;
-
-/// Files above this size are parsed one at a time (see `Engine::large_file`).
-const LARGE_FILE: usize = 512 << 10;
 
 /// Per-thread state: one parser per language, reused across files.
 #[derive(Default)]
@@ -229,7 +226,7 @@ impl<'r> Engine<'r> {
             .unwrap(),
             extra_test,
             bank: compiled.bank,
-            large_file: std::sync::Mutex::new(()),
+            large_files: LargeFiles::default(),
         }
     }
 
@@ -447,9 +444,9 @@ impl<'r> Engine<'r> {
         learned
     }
 
-    /// Waits for the large-file turn if `src` is large.
-    fn large_file_turn(&self, src: &Source) -> Option<std::sync::MutexGuard<'_, ()>> {
-        (src.text.len() > LARGE_FILE).then(|| self.large_file.lock().unwrap_or_else(|e| e.into_inner()))
+    /// Waits for room among the large files in flight if `src` is large.
+    fn large_file_turn(&self, src: &Source) -> Option<large_files::Turn<'_>> {
+        self.large_files.turn(src.text.len())
     }
 
     fn parse(&self, src: &Source, lang: Language, worker: &mut Worker) -> Option<Tree> {
