@@ -189,6 +189,22 @@ fn huge_minified_file_is_skipped_by_size_or_cut_by_the_parse_budget() {
 }
 
 #[test]
+fn a_file_with_more_matches_than_are_checked_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    // 10,001 calls that weak-hash's query matches, and one file under the
+    // limit beside it.
+    let many = format!("import hashlib\n{}", "hashlib.md5(b'x')\n".repeat(10_001));
+    write(dir.path(), "many.py", many.as_bytes());
+    write(dir.path(), "good.py", WEAK);
+    let o = run(&["scan", ".", "-f", "json", "--rule", "weak-hash"], dir.path());
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains("many.py: more than 10000 matches of rule `weak-hash`"), "{err}");
+    assert!(!err.contains("good.py:"), "{err}");
+    assert_eq!(finding_paths(&json(&o)), vec!["good.py", "many.py"]);
+}
+
+#[test]
 fn malformed_rule_pack_is_an_error_naming_the_file() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "good.py", WEAK);

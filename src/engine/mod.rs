@@ -127,6 +127,11 @@ const MAX_ANCHOR_SPANS: usize = 64;
 /// Places closer than this share one walk.
 const ANCHOR_MERGE_GAP: usize = 2048;
 
+/// Matches of one matcher's query in one file past which the rest are
+/// not checked (a generated file with a hundred thousand `if`s); the file
+/// gets a warning that says so.
+const MAX_MATCHES: usize = 10_000;
+
 /// Per-thread state: one parser per language, reused across files.
 #[derive(Default)]
 pub struct Worker {
@@ -370,6 +375,7 @@ impl<'r> Engine<'r> {
                         p.parsed(src.text.len(), &rules);
                     }
                     let matched = self.run_queries(code, &tree, lang, &syntax_hits, parse_time, worker);
+                    out.warnings.extend(self.capped(&matched));
                     if !matched.is_empty() {
                         let cx = LazyContext {
                             lang,
@@ -523,7 +529,7 @@ impl<'r> Engine<'r> {
             let owner = combined.owner[m.pattern_index];
             let Ok(slot) = hits.binary_search(&owner) else { return true };
             let matcher = &self.rules.rules[owner.rule].matchers[owner.matcher];
-            if per[slot].len() > 10_000 {
+            if per[slot].len() > MAX_MATCHES {
                 return true;
             }
             let remap = combined.remap(owner);
@@ -548,6 +554,24 @@ impl<'r> Engine<'r> {
         hits.iter().zip(per).flat_map(|(h, caps)| caps.into_iter().map(move |c| (*h, c))).collect()
     }
 
+    /// A warning for each matcher whose query walk stopped at
+    /// [`MAX_MATCHES`]: the findings of the matches past it are missing.
+    fn capped(&self, matched: &[(MatcherRef, Vec<Cap<'_>>)]) -> Vec<String> {
+        let mut counts: BTreeMap<MatcherRef, usize> = BTreeMap::new();
+        for (m, _) in matched {
+            *counts.entry(*m).or_default() += 1;
+        }
+        let rules: BTreeSet<&str> = counts
+            .into_iter()
+            .filter(|&(_, n)| n > MAX_MATCHES)
+            .map(|(m, _)| self.rules.rules[m.rule].id.as_str())
+            .collect();
+        rules
+            .into_iter()
+            .map(|id| format!("more than {MAX_MATCHES} matches of rule `{id}`'s pattern; the rest were not checked"))
+            .collect()
+    }
+
     /// The captures of every match of a matcher's query (before constraints).
     fn run_query<'t>(
         &self,
@@ -568,7 +592,7 @@ impl<'r> Engine<'r> {
             if let Some(caps) = collect_caps(matcher, m.captures, |i| Some(remap[i])) {
                 found.push(caps);
             }
-            found.len() <= 10_000
+            found.len() <= MAX_MATCHES
         });
         found
     }
