@@ -374,7 +374,16 @@ impl<'r> Engine<'r> {
                         let rules: Vec<usize> = syntax_hits.iter().map(|m| m.rule).collect();
                         p.parsed(src.text.len(), &rules);
                     }
-                    let matched = self.run_queries(code, &tree, lang, &syntax_hits, parse_time, worker);
+                    // One time budget for all of the file's query walks, whichever
+                    // way they run: a hostile file costs at most the timeout here.
+                    let deadline = Instant::now() + self.opts.parse_timeout;
+                    let matched = self.run_queries(code, &tree, lang, &syntax_hits, parse_time, deadline, worker);
+                    if Instant::now() > deadline {
+                        out.warnings.push(format!(
+                            "query budget of {:?} exceeded; matches past that point were not checked (--parse-timeout-ms)",
+                            self.opts.parse_timeout
+                        ));
+                    }
                     out.warnings.extend(self.capped(&matched));
                     if !matched.is_empty() {
                         let cx = LazyContext {
@@ -475,6 +484,7 @@ impl<'r> Engine<'r> {
 
     /// The captures of every match of the hit matchers' queries (before
     /// constraints), grouped by matcher in `hits` order.
+    #[allow(clippy::too_many_arguments)]
     fn run_queries<'t>(
         &self,
         src: &Source,
@@ -482,12 +492,10 @@ impl<'r> Engine<'r> {
         lang: Language,
         hits: &[MatcherRef],
         parse_time: Duration,
+        deadline: Instant,
         worker: &mut Worker,
     ) -> Vec<(MatcherRef, Vec<Cap<'t>>)> {
         let combined = self.bank.for_hits(self.rules, lang, hits, self.opts.combine_queries == Some(true));
-        // One time budget for all of a file's query walks, whichever way
-        // they run: a hostile file costs at most the timeout here.
-        let deadline = Instant::now() + self.opts.parse_timeout;
         let ranges = self.anchor_ranges(src, hits);
         let separately = |worker: &mut Worker| {
             let mut matched = Vec::new();
