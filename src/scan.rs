@@ -102,11 +102,6 @@ pub fn scan_with_progress(rules: &RuleSet, opts: &ScanOptions, progress: &Progre
         None => all_targets.iter().collect(),
     };
     progress.total.store(targets.len(), Ordering::Relaxed);
-    // Manifests belong to one shard like any file, so merged shards list
-    // each once. They are read beside the scan: after it, they kept both
-    // cores waiting on one for a third of a second over the benchmark corpus.
-    let mine: Vec<Target> = targets.iter().map(|t| (*t).clone()).collect();
-    let manifests = std::thread::spawn(move || crate::deps::read_manifests(&mine));
     let packages = Packages::from_files(all_targets.iter().map(|t| t.rel.as_str()));
     let mut known = Knowledge::new(props, packages);
     let max = opts.max_file_size;
@@ -208,7 +203,9 @@ pub fn scan_with_progress(rules: &RuleSet, opts: &ScanOptions, progress: &Progre
         }
     }
     let mut report = assemble(rules, base, results);
-    report.dependencies = manifests.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+    // Manifests belong to one shard like any file, so merged shards list each once.
+    let mine: Vec<Target> = targets.iter().map(|t| (*t).clone()).collect();
+    report.dependencies = crate::deps::read_manifests(&mine);
     report.notices.extend(walk_issues.into_iter().map(|i| Notice { path: i.rel, message: i.message, skipped: true }));
     report.notices.sort();
     Ok(report)
