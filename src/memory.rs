@@ -33,7 +33,12 @@ pub fn use_for_parsers() {
     // SAFETY: the functions are mimalloc's malloc family, with C's
     // signatures; nothing of tree-sitter is allocated yet (see above).
     unsafe {
-        tree_sitter::set_allocator(Some(mi_malloc), Some(mi_calloc), Some(mi_realloc), Some(mi_free));
+        tree_sitter::set_allocator(Some(tree_sitter::Allocator {
+            malloc: mi_malloc,
+            calloc: mi_calloc,
+            realloc: mi_realloc,
+            free: mi_free,
+        }));
     }
 }
 

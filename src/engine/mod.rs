@@ -13,6 +13,7 @@ pub mod resolve;
 pub mod rust_syn;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::ops::ControlFlow;
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
@@ -471,7 +472,7 @@ impl<'r> Engine<'r> {
             p
         });
         let deadline = Instant::now() + self.opts.parse_timeout;
-        let mut progress = |_: &tree_sitter::ParseState| Instant::now() > deadline;
+        let mut progress = |_: &tree_sitter::ParseState| late(deadline);
         let opts = tree_sitter::ParseOptions::new().progress_callback(&mut progress);
         let bytes = src.text.as_bytes();
         let tree =
@@ -529,9 +530,9 @@ impl<'r> Engine<'r> {
         let combined_deadline = (Instant::now() + budget).min(deadline);
         let overran = std::cell::Cell::new(false);
         let mut progress = |_: &tree_sitter::QueryCursorState| {
-            let late = Instant::now() > combined_deadline;
-            overran.set(late);
-            late
+            let answer = late(combined_deadline);
+            overran.set(answer.is_break());
+            answer
         };
         for_each_match(cursor, &combined.query, tree, src.text.as_bytes(), ranges.as_deref(), &mut progress, |m| {
             let owner = combined.owner[m.pattern_index];
@@ -541,7 +542,7 @@ impl<'r> Engine<'r> {
                 return true;
             }
             let remap = combined.remap(owner);
-            if let Some(caps) = collect_caps(matcher, m.captures, |i| remap[i]) {
+            if let Some(caps) = collect_caps(matcher, m.captures(), |i| remap[i]) {
                 per[slot].push(caps);
             }
             true
@@ -594,10 +595,10 @@ impl<'r> Engine<'r> {
         let Some((query, remap)) = lazy.get(&matcher.capture_names) else { return Vec::new() };
         let cursor = worker.cursor.get_or_insert_with(QueryCursor::new);
         cursor.set_match_limit(4096);
-        let mut progress = |_: &tree_sitter::QueryCursorState| Instant::now() > deadline;
+        let mut progress = |_: &tree_sitter::QueryCursorState| late(deadline);
         let mut found: Vec<Vec<Cap<'t>>> = Vec::new();
         for_each_match(cursor, query, tree, src.text.as_bytes(), ranges, &mut progress, |m| {
-            if let Some(caps) = collect_caps(matcher, m.captures, |i| Some(remap[i])) {
+            if let Some(caps) = collect_caps(matcher, m.captures(), |i| Some(remap[i])) {
                 found.push(caps);
             }
             found.len() <= MAX_MATCHES
@@ -844,7 +845,7 @@ impl FileOutcome {
 /// Calls `each` on every match of `query` in `tree`, or only on those
 /// whose nodes reach into `ranges` (sorted and disjoint), each match once,
 /// until `each` returns false or `late` says the time is up.
-fn for_each_match<'t, L: FnMut(&tree_sitter::QueryCursorState) -> bool>(
+fn for_each_match<'t, L: FnMut(&tree_sitter::QueryCursorState) -> ControlFlow<()>>(
     cursor: &mut QueryCursor,
     query: &tree_sitter::Query,
     tree: &'t Tree,
@@ -863,7 +864,7 @@ fn for_each_match<'t, L: FnMut(&tree_sitter::QueryCursorState) -> bool>(
         let mut matches = cursor.matches_with_options(query, tree.root_node(), text, qopts);
         while let Some(m) = matches.next() {
             if ranges.len() > 1 {
-                let key = (m.pattern_index, m.captures.iter().map(|c| (c.index, c.node.id())).collect());
+                let key = (m.pattern_index, m.captures().iter().map(|c| (c.index, c.node.id())).collect());
                 if !seen.insert(key) {
                     continue;
                 }
@@ -874,6 +875,15 @@ fn for_each_match<'t, L: FnMut(&tree_sitter::QueryCursorState) -> bool>(
         }
     }
     cursor.set_byte_range(WHOLE_FILE);
+}
+
+/// A progress callback's answer: stop once `deadline` has passed.
+fn late(deadline: Instant) -> ControlFlow<()> {
+    if Instant::now() > deadline {
+        ControlFlow::Break(())
+    } else {
+        ControlFlow::Continue(())
+    }
 }
 
 /// The byte range of a query cursor that has none.

@@ -1424,7 +1424,7 @@ fn s_is_call(syntax: &Syntax, kind: &str) -> bool {
 
 fn last_named_child(node: Node<'_>) -> Option<Node<'_>> {
     let n = node.named_child_count();
-    (n > 0).then(|| node.named_child(n - 1)).flatten()
+    (n > 0).then(|| node.named_child((n - 1) as u32)).flatten()
 }
 
 fn num_value(n: f64, origin: Origin) -> Value {
