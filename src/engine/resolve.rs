@@ -102,9 +102,9 @@ pub struct FileContext<'t> {
     calls: Vec<Node<'t>>,
     /// Calls by the last segment of their callee (`f` for `a.b.f(..)`).
     calls_by_name: HashMap<String, Vec<Node<'t>>>,
-    /// Bindings by name (indices into `bindings`): resolution looks names up
-    /// thousands of times in a large file.
-    bindings_by_name: HashMap<String, Vec<usize>>,
+    /// Bindings by name: resolution looks names up thousands of times in a
+    /// large file.
+    bindings_by_name: HashMap<String, Named>,
     /// Calls (indices into `calls`) by the plain name of each argument
     /// (`key`, `&mut key`, `key[:]`): out-parameter lookups. Built on first use.
     calls_by_arg: std::cell::OnceCell<HashMap<String, Vec<usize>>>,
@@ -116,6 +116,19 @@ pub struct FileContext<'t> {
     misses: RefCell<Vec<Wanted>>,
     /// Work done by the current evaluation.
     steps: std::cell::Cell<usize>,
+}
+
+/// One name's bindings (indices into `FileContext::bindings`).
+#[derive(Default)]
+struct Named {
+    /// All of them, by enclosing function and then position, so that one
+    /// function's own are a run found by binary search: a minified bundle
+    /// binds `e` or `t` thousands of times, and a lookup that filtered them
+    /// all took a millisecond.
+    by_function: Vec<usize>,
+    /// Those visible file-wide (file level, members, constructors), in
+    /// document order.
+    wide: Vec<usize>,
 }
 
 fn in_list(kind: &str, list: &[&str]) -> bool {
@@ -202,9 +215,19 @@ impl<'t> FileContext<'t> {
             steps: std::cell::Cell::new(0),
         };
         cx.index(root);
+        let mut by_name: HashMap<String, Named> = HashMap::new();
         for (i, b) in cx.bindings.iter().enumerate() {
-            cx.bindings_by_name.entry(b.name.clone()).or_default().push(i);
+            let named = by_name.entry(b.name.clone()).or_default();
+            named.by_function.push(i);
+            if b.func.is_none() || b.member || cx.is_constructor(b.func) {
+                named.wide.push(i);
+            }
         }
+        for named in by_name.values_mut() {
+            // Stable: bindings at the same place keep their order.
+            named.by_function.sort_by_key(|&i| (cx.bindings[i].func, cx.bindings[i].at));
+        }
+        cx.bindings_by_name = by_name;
         cx
     }
 
@@ -215,8 +238,19 @@ impl<'t> FileContext<'t> {
         self
     }
 
-    fn bindings_named<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a Binding<'t>> + 'a {
-        self.bindings_by_name.get(name).into_iter().flatten().map(|&i| &self.bindings[i])
+    /// The bindings of `name` visible file-wide: file-level constants and
+    /// statics, members and what constructors assign.
+    fn wide_bindings<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a Binding<'t>> + 'a {
+        self.bindings_by_name.get(name).into_iter().flat_map(|n| &n.wide).map(|&i| &self.bindings[i])
+    }
+
+    /// The bindings of `name` whose enclosing function is `func`, by position.
+    fn bindings_in<'a>(&'a self, name: &str, func: usize) -> impl Iterator<Item = &'a Binding<'t>> + 'a {
+        let all = self.bindings_by_name.get(name).map_or(&[][..], |n| n.by_function.as_slice());
+        let func = Some(func);
+        let from = all.partition_point(|&i| self.bindings[i].func < func);
+        let to = from + all[from..].partition_point(|&i| self.bindings[i].func == func);
+        all[from..to].iter().map(|&i| &self.bindings[i])
     }
 
     pub fn text_of(&self, node: Node<'_>) -> &'t str {
@@ -1223,7 +1257,7 @@ impl<'t> FileContext<'t> {
     /// Values of a file-level constant, static or field named `name`.
     pub fn file_level_values(&self, name: &str) -> Vec<Value> {
         let mut out = Vec::new();
-        for b in self.bindings_named(name).filter(|b| b.func.is_none() || b.member || self.is_constructor(b.func)) {
+        for b in self.wide_bindings(name) {
             self.eval_into(b.value, 1, &mut out);
         }
         out
@@ -1260,12 +1294,10 @@ impl<'t> FileContext<'t> {
         let at = use_node.start_byte();
         // A binding whose own value contains the use (`k = k + x`) is not a reaching definition of it.
         let usable = |b: &Binding<'t>| b.name == name && !(b.value.start_byte() <= at && at < b.value.end_byte());
-        if !member {
-            let mut local: Vec<&Binding<'t>> = self
-                .bindings_named(name)
-                .filter(|b| usable(b) && b.func == func && func.is_some() && b.at < at && !b.member)
-                .collect();
-            local.sort_by_key(|b| b.at);
+        if let (false, Some(fi)) = (member, func) {
+            // Already by position.
+            let local: Vec<&Binding<'t>> =
+                self.bindings_in(name, fi).filter(|b| usable(b) && b.at < at && !b.member).collect();
             // The last assignment before the use reaches it; earlier ones do too
             // when the later ones sit in branches that do not contain the use.
             let mut reaching = Vec::new();
@@ -1291,21 +1323,16 @@ impl<'t> FileContext<'t> {
             }
             // A parameter: the arguments of same-file call sites (a default
             // value, `def f(n=1024)`, was recorded as a binding and comes next).
-            if let Some(fi) = func {
-                let f = &self.functions[fi];
-                if let Some(pos) = f.params.iter().position(|p| p == name) {
-                    let args = self.call_site_args(f, pos);
-                    if !args.is_empty() {
-                        return args;
-                    }
+            let f = &self.functions[fi];
+            if let Some(pos) = f.params.iter().position(|p| p == name) {
+                let args = self.call_site_args(f, pos);
+                if !args.is_empty() {
+                    return args;
                 }
             }
         }
         // File-level constants, statics, fields and member assignments.
-        self.bindings_named(name)
-            .filter(|b| usable(b) && (b.func.is_none() || b.member || self.is_constructor(b.func)))
-            .map(|b| b.value)
-            .collect()
+        self.wide_bindings(name).filter(|b| usable(b)).map(|b| b.value).collect()
     }
 
     /// The calls that pass `name` (or `&name`, `&mut name`, `name[:]`) as an argument.
