@@ -375,10 +375,22 @@ impl<'r> Engine<'r> {
                         let rules: Vec<usize> = syntax_hits.iter().map(|m| m.rule).collect();
                         p.parsed(src.text.len(), &rules);
                     }
+                    // Built when first needed: by a walk anchored on a qualified
+                    // name's imports, or by a constraint.
+                    let cx = LazyContext {
+                        lang,
+                        rel: &src.rel,
+                        root: tree.root_node(),
+                        text: &code.text,
+                        known: self.known,
+                        profile: self.opts.profile.as_deref(),
+                        cell: std::cell::OnceCell::new(),
+                        index_time: std::cell::Cell::new(Duration::ZERO),
+                    };
                     // One time budget for all of the file's query walks, whichever
                     // way they run: a hostile file costs at most the timeout here.
                     let deadline = Instant::now() + self.opts.parse_timeout;
-                    let matched = self.run_queries(code, &tree, lang, &syntax_hits, parse_time, deadline, worker);
+                    let matched = self.run_queries(code, &tree, lang, &syntax_hits, parse_time, deadline, &cx, worker);
                     if Instant::now() > deadline {
                         out.warnings.push(format!(
                             "query budget of {:?} exceeded; matches past that point were not checked (--parse-timeout-ms)",
@@ -387,16 +399,6 @@ impl<'r> Engine<'r> {
                     }
                     out.warnings.extend(self.capped(&matched));
                     if !matched.is_empty() {
-                        let cx = LazyContext {
-                            lang,
-                            rel: &src.rel,
-                            root: tree.root_node(),
-                            text: &code.text,
-                            known: self.known,
-                            profile: self.opts.profile.as_deref(),
-                            cell: std::cell::OnceCell::new(),
-                            index_time: std::cell::Cell::new(Duration::ZERO),
-                        };
                         for (mref, caps) in matched {
                             let rule = &self.rules.rules[mref.rule];
                             let matcher = &rule.matchers[mref.matcher];
@@ -494,10 +496,11 @@ impl<'r> Engine<'r> {
         hits: &[MatcherRef],
         parse_time: Duration,
         deadline: Instant,
+        cx: &LazyContext<'t>,
         worker: &mut Worker,
     ) -> Vec<(MatcherRef, Vec<Cap<'t>>)> {
         let combined = self.bank.for_hits(self.rules, lang, hits, self.opts.combine_queries == Some(true));
-        let ranges = self.anchor_ranges(src, hits);
+        let ranges = self.anchor_ranges(src, hits, cx);
         let separately = |worker: &mut Worker| {
             let mut matched = Vec::new();
             for mref in hits {
@@ -613,22 +616,31 @@ impl<'r> Engine<'r> {
     /// nodes around those places instead of the whole tree. `None` (walk
     /// everything) when a matcher is not anchored, or when the places are
     /// so many that the walks would cost as much as one over the whole file.
-    fn anchor_ranges(&self, src: &Source, hits: &[MatcherRef]) -> Option<Vec<std::ops::Range<usize>>> {
+    fn anchor_ranges(
+        &self,
+        src: &Source,
+        hits: &[MatcherRef],
+        cx: &LazyContext,
+    ) -> Option<Vec<std::ops::Range<usize>>> {
         if self.opts.no_prefilter {
             return None;
         }
-        let requires = |h: &MatcherRef| {
-            let m = &self.rules.rules[h.rule].matchers[h.matcher];
-            m.requires.iter().chain(&m.in_if_condition)
-        };
+        let matcher = |h: &MatcherRef| &self.rules.rules[h.rule].matchers[h.matcher];
+        let requires = |h: &MatcherRef| matcher(h).requires.iter().chain(&matcher(h).in_if_condition);
         // Searching the file for one matcher's places is wasted when
         // another matcher has none: most files parsed are hit by both kinds.
-        if !hits.iter().all(|h| requires(h).any(FileCondition::is_derived)) {
+        if !hits.iter().all(|h| requires(h).any(FileCondition::is_derived) || matcher(h).qualified.is_some()) {
             return None;
         }
         let mut spans = Vec::new();
         for h in hits {
-            spans.extend(requires(h).find_map(|c| c.anchor_spans(&src.text, MAX_ANCHOR_SPANS))?);
+            let places = requires(h).find_map(|c| c.anchor_spans(&src.text, MAX_ANCHOR_SPANS)).or_else(|| {
+                // Last, as it needs the resolver's index (which the
+                // constraints of the matches found would build anyway).
+                let q = matcher(h).qualified.as_ref()?;
+                q.spans(&src.text, cx.get().imports(), MAX_ANCHOR_SPANS)
+            });
+            spans.extend(places?);
         }
         spans.sort_unstable();
         let mut ranges: Vec<std::ops::Range<usize>> = Vec::new();

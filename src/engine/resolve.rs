@@ -238,6 +238,11 @@ impl<'t> FileContext<'t> {
         self
     }
 
+    /// The file's import aliases and what each names (`qualified`'s table).
+    pub fn imports(&self) -> impl Iterator<Item = (&str, &str)> + '_ {
+        self.imports.iter().map(|(alias, target)| (alias.as_str(), target.as_str()))
+    }
+
     /// The bindings of `name` visible file-wide: file-level constants and
     /// statics, members and what constructors assign.
     fn wide_bindings<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a Binding<'t>> + 'a {

@@ -11,7 +11,7 @@ use regex::Regex;
 use serde_saphyr::{Location, Spanned};
 
 use super::file::{ConstraintFile, LangMatch, RuleFile};
-use super::necessary::FileCondition;
+use super::necessary::{FileCondition, QualifiedAnchor};
 use super::{Rule, RuleError, RuleSource, CATEGORIES};
 use crate::lang::Language;
 
@@ -227,6 +227,9 @@ pub struct Matcher {
     /// the `if` conditions are a small part of it, and a condition holds in
     /// the file wherever it holds in one of them.
     pub in_if_condition: Vec<FileCondition>,
+    /// Where its captures may lie, from a `qualified:` entry that every
+    /// match must pass: what anchors its walks when `requires` cannot.
+    pub qualified: Option<QualifiedAnchor>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -705,6 +708,14 @@ fn compile_matcher(
         }
     }
     requires.retain(|r| !(r.is_derived() && in_if_condition.iter().any(|c| c.source == r.source)));
+    let qualified = match &pattern {
+        Pattern::Query(_) => constraints
+            .iter()
+            .filter(|k| !k.optional)
+            .find_map(|k| k.qualified.as_ref())
+            .map(|re| QualifiedAnchor::new(re.source())),
+        Pattern::Regex(_) => None,
+    };
     Some(Matcher {
         target,
         prefilter: lm.prefilter.value.clone(),
@@ -716,6 +727,7 @@ fn compile_matcher(
         constraints,
         requires,
         in_if_condition,
+        qualified,
     })
 }
 

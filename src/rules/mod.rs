@@ -10,7 +10,7 @@ mod compile;
 pub mod coverage;
 pub mod file;
 mod necessary;
-pub use necessary::FileCondition;
+pub use necessary::{FileCondition, QualifiedAnchor};
 mod predicates;
 
 use std::path::{Path, PathBuf};

@@ -177,12 +177,9 @@ impl FileCondition {
 /// suffixes are too many or unbounded (`\.[a-z_]+$`), or one of them ends
 /// in a dot or a blank.
 pub(super) fn qualified_condition(pattern: &str) -> Option<String> {
-    use regex_syntax::hir::literal::{ExtractKind, Extractor};
-    let hir = regex_syntax::Parser::new().parse(pattern).ok()?;
-    let suffixes = Extractor::new().kind(ExtractKind::Suffix).extract(&hir);
     let mut parts: Vec<String> = Vec::new();
-    for literal in suffixes.literals()? {
-        let last = literal.as_bytes().rsplit(|&b| b == b'.').next()?;
+    for literal in qualified_suffixes(pattern)? {
+        let last = literal.rsplit(|&b| b == b'.').next()?;
         if last.is_empty() || last.iter().any(u8::is_ascii_whitespace) {
             return None;
         }
@@ -191,6 +188,97 @@ pub(super) fn qualified_condition(pattern: &str) -> Option<String> {
     parts.sort();
     parts.dedup();
     (!parts.is_empty()).then(|| parts.join("|"))
+}
+
+/// The literals that every match of a `qualified:` regex ends with.
+fn qualified_suffixes(pattern: &str) -> Option<Vec<Vec<u8>>> {
+    use regex_syntax::hir::literal::{ExtractKind, Extractor};
+    let hir = regex_syntax::Parser::new().parse(pattern).ok()?;
+    let suffixes = Extractor::new().kind(ExtractKind::Suffix).extract(&hir);
+    Some(suffixes.literals()?.iter().map(|l| l.as_bytes().to_vec()).collect())
+}
+
+/// Where in a file the captures that pass a `qualified:` regex may lie, so
+/// that a matcher whose other entries give no place to look can still
+/// anchor its query walks (`Engine::anchor_ranges`).
+///
+/// A qualified name is a capture's text, blanks and generic arguments
+/// dropped and `::` or `->` read as dots, whose head (the part before its
+/// first dot) is replaced by the import target it names, if any
+/// (`FileContext::qualified`): `T + R`, with `R` empty or starting with a
+/// dot. A passing name holds a match of the regex, which ends with one of
+/// its suffix literals, `L`; let `F` be the first part of `L` that is not
+/// empty (parts split at dots). Either `R` holds all of `L`, and so `F` is
+/// in the capture's text; or `L` reaches into `T`, and since `R` starts at
+/// a dot, `T` holds the parts of `L` before one of its dots, `F` among
+/// them (`T` is the head itself when nothing is imported under it: text
+/// of the capture again). So a capture that passes holds a head `F`, or
+/// starts with a name imported from a target that holds one.
+pub struct QualifiedAnchor {
+    pattern: String,
+    /// Derived on first use, like file conditions.
+    heads: OnceLock<Option<Vec<String>>>,
+}
+
+impl QualifiedAnchor {
+    pub(super) fn new(pattern: &str) -> QualifiedAnchor {
+        QualifiedAnchor { pattern: pattern.to_string(), heads: OnceLock::new() }
+    }
+
+    /// `None` when the regex's suffixes are too many or unbounded, or one
+    /// has no part to look for.
+    fn heads(&self) -> Option<&[String]> {
+        let derive = || {
+            let mut heads = Vec::new();
+            for literal in qualified_suffixes(&self.pattern)? {
+                let head = literal.split(|&b| b == b'.').find(|p| !p.is_empty())?;
+                if head.iter().any(u8::is_ascii_whitespace) {
+                    return None;
+                }
+                heads.push(String::from_utf8(head.to_vec()).ok()?);
+            }
+            heads.sort();
+            heads.dedup();
+            (!heads.is_empty()).then_some(heads)
+        };
+        self.heads.get_or_init(derive).as_deref()
+    }
+
+    /// The byte spans in `text` of every head and of every whole-word use
+    /// of an import alias whose target holds a head (`imports`: the file's
+    /// aliases and their targets); `None` past `limit` spans.
+    pub fn spans<'a>(
+        &self,
+        text: &str,
+        imports: impl Iterator<Item = (&'a str, &'a str)>,
+        limit: usize,
+    ) -> Option<Vec<(usize, usize)>> {
+        let own = self.heads()?;
+        let mut words: Vec<&str> = own.iter().map(String::as_str).collect();
+        let heads = words.len();
+        words.extend(
+            imports
+                .filter(|(alias, target)| {
+                    let target = target.replace("::", ".");
+                    !alias.is_empty() && own.iter().any(|h| target.contains(h.as_str()))
+                })
+                .map(|(alias, _)| alias),
+        );
+        let automaton = aho_corasick::AhoCorasick::new(&words).ok()?;
+        let bytes = text.as_bytes();
+        let is_word = |i: usize| bytes.get(i).is_some_and(|&b| crate::code_view::is_word(b));
+        let mut spans = Vec::new();
+        for m in automaton.find_overlapping_iter(bytes) {
+            let whole = (m.start() == 0 || !is_word(m.start() - 1)) && !is_word(m.end());
+            if m.pattern().as_usize() < heads || whole {
+                if spans.len() == limit {
+                    return None;
+                }
+                spans.push((m.start(), m.end()));
+            }
+        }
+        Some(spans)
+    }
 }
 
 /// What deriving a file condition from a capture regex gives.
@@ -433,7 +521,7 @@ fn edge_none(h: &Hir, last: bool) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{file_condition, Derived, Edges, FileCondition};
+    use super::{file_condition, Derived, Edges, FileCondition, QualifiedAnchor};
 
     fn derive(pattern: &str, unicode: bool) -> Option<String> {
         match file_condition(pattern, unicode, Edges::Anywhere) {
@@ -574,6 +662,33 @@ mod tests {
         assert_eq!(names(r"^hashlib\.$"), None);
         // Without `$` a match may end anywhere, and its suffix still names it.
         assert_eq!(names(r"MessageDigest").as_deref(), Some("MessageDigest"));
+    }
+
+    #[test]
+    fn a_qualified_regex_anchors_on_its_heads_and_the_names_imported_from_them() {
+        let anchor = QualifiedAnchor::new(r"^(hashlib\.(md5|sha1)|(Crypto|Cryptodome)\.Hash\.MD5\.new)$");
+        let places = |text: &str, imports: &[(&str, &str)], limit| {
+            let spans = anchor.spans(text, imports.iter().copied(), limit)?;
+            Some(spans.into_iter().map(|(s, e)| &text[s..e]).collect::<Vec<_>>().join(" "))
+        };
+        // Each suffix's first part, wherever it is: `hashlib.md5(b)`.
+        let text = "import hashlib\nh = hashlib.md5(b)\n";
+        assert_eq!(places(text, &[], 8).as_deref(), Some("hashlib hashlib"));
+        // `md5(b)` after `from hashlib import md5`: the name is the anchor,
+        // as a whole word only (not inside `md5sum`); an alias whose
+        // target holds no head is none.
+        let text = "from hashlib import md5\nfrom os import path\nmd5sum(b)\nmd5(b)\npath(b)\n";
+        let imports = [("md5", "hashlib.md5"), ("path", "os.path")];
+        assert_eq!(places(text, &imports, 8).as_deref(), Some("hashlib md5 md5"));
+        // A Rust path's target is read with dots.
+        let anchor = QualifiedAnchor::new(r"^md5\.compute$");
+        let text = "use md5::compute as digest;\nfn f() { digest(b); }\n";
+        let spans = anchor.spans(text, [("digest", "md5::compute")].into_iter(), 8).expect("few places");
+        assert_eq!(spans.len(), 3, "{spans:?}");
+        // Too many places: none, the walk covers the whole file.
+        assert_eq!(anchor.spans(&"md5 ".repeat(9), std::iter::empty(), 8), None);
+        // No bounded suffix: no anchor.
+        assert_eq!(QualifiedAnchor::new(r"^ecb\.\w+$").spans("ecb.x", std::iter::empty(), 8), None);
     }
 
     #[test]
