@@ -18,6 +18,12 @@
 //! rather than guess, so a mistake can only leave a comment in, never take
 //! code out. In JavaScript and TypeScript only comments that begin a line
 //! are blanked: JSX text may hold a `//` (`<a>http://x</a>`) that is not one.
+//!
+//! The inside of a Rust foreign block (`extern "C" { fn f(k: *const u8); }`)
+//! is blanked too: it declares functions and statics defined elsewhere, with
+//! no value and no call in it, so no rule can find anything there, and
+//! generated bindings are made of them (aws-lc-sys: 1 MB files naming
+//! `EVP_des_ecb` and the like thousands of times, parsed and walked whole).
 
 use std::ops::Range;
 
@@ -27,6 +33,91 @@ use crate::lang::Language;
 /// there is none.
 pub fn blank_comments(lang: Language, text: &str) -> Option<String> {
     blank(text, &comments(lang, text.as_bytes()))
+}
+
+/// The sorted, disjoint byte ranges the code view blanks: the comments the
+/// lexer is sure of and, in Rust, the inside of foreign blocks.
+pub fn blanked(lang: Language, text: &[u8]) -> Vec<Range<usize>> {
+    let layout = lex(lang, text);
+    if lang != Language::Rust || !layout.complete {
+        return layout.comments;
+    }
+    let blocks = foreign_blocks(text, &layout);
+    if blocks.is_empty() {
+        return layout.comments;
+    }
+    let mut all = layout.comments;
+    all.extend(blocks);
+    all.sort_by_key(|r| r.start);
+    let mut merged: Vec<Range<usize>> = Vec::with_capacity(all.len());
+    for r in all {
+        match merged.last_mut() {
+            Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
+            _ => merged.push(r),
+        }
+    }
+    merged
+}
+
+/// The insides of Rust's foreign blocks: after the `{` of `extern {` or
+/// `extern "ABI" {` (read outside comments and literals) up to its matching
+/// `}`. `extern "C" fn f() { .. }` has a body and `extern crate` none:
+/// neither is one.
+fn foreign_blocks(text: &[u8], layout: &Layout) -> Vec<Range<usize>> {
+    let skipped = |ranges: &[Range<usize>], at: usize| -> Option<usize> {
+        let i = ranges.partition_point(|r| r.end <= at);
+        ranges.get(i).filter(|r| r.start <= at).map(|r| r.end)
+    };
+    let outside = |at: usize| skipped(&layout.comments, at).is_none() && skipped(&layout.strings, at).is_none();
+    let blank_from = |mut j: usize| {
+        while text.get(j).is_some_and(u8::is_ascii_whitespace) {
+            j += 1;
+        }
+        j
+    };
+    let mut blocks = Vec::new();
+    let mut from = 0;
+    for at in memchr::memmem::find_iter(text, b"extern") {
+        let end = at + b"extern".len();
+        if at < from || (at > 0 && is_word(text[at - 1])) || text.get(end).is_some_and(|&b| is_word(b)) || !outside(at)
+        {
+            continue;
+        }
+        let mut j = blank_from(end);
+        if text.get(j) == Some(&b'"') {
+            // The ABI: a literal the lexer read, starting right here.
+            let i = layout.strings.partition_point(|r| r.start < j);
+            match layout.strings.get(i) {
+                Some(r) if r.start == j => j = blank_from(r.end),
+                _ => continue,
+            }
+        }
+        if text.get(j) != Some(&b'{') {
+            continue;
+        }
+        // The matching `}`, stepping over comments and literals.
+        let (mut k, mut depth) = (j + 1, 0usize);
+        let close = loop {
+            let Some(&b) = text.get(k) else { break None };
+            if let Some(after) = skipped(&layout.comments, k).or_else(|| skipped(&layout.strings, k)) {
+                k = after;
+                continue;
+            }
+            match b {
+                b'{' => depth += 1,
+                b'}' if depth == 0 => break Some(k),
+                b'}' => depth -= 1,
+                _ => {}
+            }
+            k += 1;
+        };
+        let Some(close) = close else { break };
+        if close > j + 1 {
+            blocks.push(j + 1..close);
+        }
+        from = close;
+    }
+    blocks
 }
 
 /// `text` with the byte ranges `comments` (from `comments`) blanked, or
@@ -43,8 +134,9 @@ pub fn blank(text: &str, comments: &[Range<usize>]) -> Option<String> {
             }
         }
     }
-    // Each range starts at an ASCII `/` or `#` and ends before a line break
-    // or after `*/`, so whole characters were replaced.
+    // Each range starts at an ASCII `/`, `#` or after a `{`, and ends before
+    // a line break, after `*/` or before a `}`, so whole characters were
+    // replaced.
     String::from_utf8(bytes).ok()
 }
 
@@ -567,6 +659,43 @@ mod tests {
 
     fn view(lang: Language, text: &str) -> String {
         blank_comments(lang, text).unwrap_or_else(|| text.to_string())
+    }
+
+    /// What the code view shows: comments and foreign blocks blanked.
+    fn code(lang: Language, text: &str) -> String {
+        blank(text, &blanked(lang, text.as_bytes())).unwrap_or_else(|| text.to_string())
+    }
+
+    #[test]
+    fn the_inside_of_a_rust_foreign_block_is_blanked() {
+        let text = "extern \"C\" {\n    pub fn EVP_des_ecb() -> *const C; // }\n    #[link_name = \"k}\"]\n    pub static KEY: [u8; 16];\n    m! { x }\n}\nconst K: &[u8] = b\"{k\"; // key\n";
+        let v = code(Language::Rust, text);
+        assert_eq!(v.len(), text.len());
+        assert_eq!(v.lines().count(), text.lines().count());
+        let close = text.find("\n}\n").unwrap() + 1;
+        assert!(v[..close].starts_with("extern \"C\" {") && v[13..close].trim().is_empty(), "{v}");
+        // What follows the block is code, and its comment is blanked.
+        assert_eq!(&v[close..], "}\nconst K: &[u8] = b\"{k\";       \n");
+    }
+
+    #[test]
+    fn rust_functions_with_an_abi_and_extern_crate_are_code() {
+        for text in [
+            "extern \"C\" fn f(k: &[u8]) { md5(k) }\n",
+            "extern crate md5;\nfn f() { md5(k) }\n",
+            "let s = \"extern {\"; md5(k);\n",
+            "// extern {\nfn f() { md5(k) }\n",
+            // Never closed: nothing is blanked.
+            "extern \"C\" { fn md5(k: u8);\n",
+        ] {
+            assert!(code(Language::Rust, text).contains("md5(k"), "{text}");
+        }
+        let text = "unsafe extern \"C\" { fn md5(k: u8); }\nextern { static IV: u8; }\n";
+        let blank = " ".repeat(" fn md5(k: u8); ".len());
+        assert_eq!(code(Language::Rust, text), format!("unsafe extern \"C\" {{{blank}}}\nextern {{{blank}}}\n"));
+        // Other languages keep theirs (C++'s `extern "C" {` wraps code).
+        let text = "extern \"C\" { int f(void) { return md5(k); } }\n";
+        assert_eq!(code(Language::Cpp, text), text);
     }
 
     #[test]

@@ -94,10 +94,10 @@ impl<'s> CodeView<'s> {
         CodeView { src, comments: Default::default(), view: Default::default() }
     }
 
-    /// The sorted byte ranges of the comments the code view blanks.
+    /// The sorted byte ranges the code view blanks (comments, mostly).
     fn comments(&self) -> &[std::ops::Range<usize>] {
         self.comments.get_or_init(|| {
-            self.src.lang.map(|l| crate::code_view::comments(l, self.src.text.as_bytes())).unwrap_or_default()
+            self.src.lang.map(|l| crate::code_view::blanked(l, self.src.text.as_bytes())).unwrap_or_default()
         })
     }
 
