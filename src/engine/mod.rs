@@ -126,7 +126,8 @@ fn separate_walks_cost(parse: Duration, hits: usize) -> Duration {
 /// per `ANCHOR_SPAN_BYTES` of a larger file, a file's query walks cover it
 /// whole (see `Engine::anchor_ranges`). A fixed limit sent every large
 /// bundle to whole walks: over the corpus, one place per KB took 1.5–2
-/// CPU-s less than 64 places (one per 512 B or 2 KB, less gain).
+/// CPU-s less than 64 places (one per 512 B, 2 KB or 4 KB gained less,
+/// one per 256 B the same).
 const MAX_ANCHOR_SPANS: usize = 64;
 const ANCHOR_SPAN_BYTES: usize = 1024;
 /// Places closer than this share one walk. Each walk costs the way down
