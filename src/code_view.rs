@@ -672,8 +672,8 @@ mod tests {
         let v = code(Language::Rust, text);
         assert_eq!(v.len(), text.len());
         assert_eq!(v.lines().count(), text.lines().count());
-        let close = text.find("\n}\n").unwrap() + 1;
-        assert!(v[..close].starts_with("extern \"C\" {") && v[13..close].trim().is_empty(), "{v}");
+        let (open, close) = ("extern \"C\" {".len(), text.find("\n}\n").unwrap() + 1);
+        assert!(v[..open] == text[..open] && v[open..close].trim().is_empty(), "{v}");
         // What follows the block is code, and its comment is blanked.
         assert_eq!(&v[close..], "}\nconst K: &[u8] = b\"{k\";       \n");
     }

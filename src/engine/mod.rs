@@ -82,21 +82,21 @@ pub struct Engine<'r> {
 
 /// The code view of a source (`code_view`), built only when something reads
 /// it: syntax matchers read it, regex matchers the raw text. The prefilter
-/// needs no more than where the comments are, and most files it drops.
+/// needs no more than the ranges it blanks, and most files it drops.
 struct CodeView<'s> {
     src: &'s Source,
-    comments: std::cell::OnceCell<Vec<std::ops::Range<usize>>>,
+    blanked: std::cell::OnceCell<Vec<std::ops::Range<usize>>>,
     view: std::cell::OnceCell<Option<Source>>,
 }
 
 impl<'s> CodeView<'s> {
     fn new(src: &'s Source) -> Self {
-        CodeView { src, comments: Default::default(), view: Default::default() }
+        CodeView { src, blanked: Default::default(), view: Default::default() }
     }
 
-    /// The sorted byte ranges the code view blanks (comments, mostly).
-    fn comments(&self) -> &[std::ops::Range<usize>] {
-        self.comments.get_or_init(|| {
+    /// The sorted byte ranges the code view blanks (`code_view::blanked`).
+    fn blanked(&self) -> &[std::ops::Range<usize>] {
+        self.blanked.get_or_init(|| {
             self.src.lang.map(|l| crate::code_view::blanked(l, self.src.text.as_bytes())).unwrap_or_default()
         })
     }
@@ -104,7 +104,7 @@ impl<'s> CodeView<'s> {
     fn source(&self) -> &Source {
         let view = self
             .view
-            .get_or_init(|| crate::code_view::blank(&self.src.text, self.comments()).map(|t| self.src.with_text(t)));
+            .get_or_init(|| crate::code_view::blank(&self.src.text, self.blanked()).map(|t| self.src.with_text(t)));
         view.as_ref().unwrap_or(self.src)
     }
 }
@@ -304,7 +304,7 @@ impl<'r> Engine<'r> {
         let hits = if self.opts.no_prefilter {
             self.prefilter.all(src.lang, &src.text, &code.source().text)
         } else {
-            let mut hits = self.prefilter.hits(src.lang, &src.text, || code.comments());
+            let mut hits = self.prefilter.hits(src.lang, &src.text, || code.blanked());
             // The code's `if` conditions, found once for all the matchers
             // that need them (`None`: they may be anywhere).
             let if_spans = std::cell::OnceCell::new();

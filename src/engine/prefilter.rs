@@ -1,9 +1,10 @@
 //! The literal prefilter: one Aho-Corasick automaton per language over every
 //! active matcher's `prefilter` literals. A file is parsed only if some
 //! matcher's literals occur in it; most files are never parsed at all.
-//! Syntax matchers look for theirs in the code view (comments blanked,
-//! `code_view`), regex matchers in the raw text; one search of the raw text
-//! serves both, since the code view differs from it only in comments.
+//! Syntax matchers look for theirs in the code view (comments and Rust's
+//! foreign blocks blanked, `code_view`), regex matchers in the raw text; one
+//! search of the raw text serves both, since the code view differs from it
+//! only in the ranges it blanks.
 
 use std::ops::Range;
 use std::sync::OnceLock;
@@ -41,7 +42,7 @@ impl Literal {
 
     /// The part of the literal the automata search the raw text for, and
     /// its offset: for a code-view literal its longest run without a space.
-    /// The code view is the raw text with comment bytes turned into spaces,
+    /// The code view is the raw text with blanked bytes turned into spaces,
     /// so every occurrence of such a literal in the code view has the run
     /// at the same place in the raw text.
     fn key(&self) -> (&str, usize) {
@@ -60,19 +61,19 @@ impl Literal {
     }
 
     /// Whether the code view holds this literal at `start`, read from the
-    /// raw text and its sorted comment ranges without building the view.
-    fn in_code_view_at(&self, raw: &[u8], comments: &[Range<usize>], start: usize) -> bool {
+    /// raw text and the sorted ranges the view blanks, without building it.
+    fn in_code_view_at(&self, raw: &[u8], blanked: &[Range<usize>], start: usize) -> bool {
         let Some(bytes) = raw.get(start..start + self.text.len()) else {
             return false;
         };
-        let mut comment = comments.partition_point(|r| r.end <= start);
+        let mut range = blanked.partition_point(|r| r.end <= start);
         bytes.iter().zip(self.text.bytes()).enumerate().all(|(i, (&b, want))| {
             let at = start + i;
-            while comments.get(comment).is_some_and(|r| r.end <= at) {
-                comment += 1;
+            while blanked.get(range).is_some_and(|r| r.end <= at) {
+                range += 1;
             }
-            let blanked = comments.get(comment).is_some_and(|r| r.start <= at) && b != b'\n' && b != b'\r';
-            let seen = if blanked { b' ' } else { b };
+            let hidden = blanked.get(range).is_some_and(|r| r.start <= at) && b != b'\n' && b != b'\r';
+            let seen = if hidden { b' ' } else { b };
             if self.exact {
                 seen == want
             } else {
@@ -203,16 +204,16 @@ impl Prefilter {
 
     /// The matchers whose literals occur in their text, in rule order: the
     /// raw text for regex matchers, the code view for syntax matchers. One
-    /// search of the raw text serves both; `comments` (the sorted comment
-    /// ranges the code view blanks) is called only when a syntax matcher's
+    /// search of the raw text serves both; `blanked` (the sorted ranges
+    /// the code view blanks) is called only when a syntax matcher's
     /// literal occurs there, so a file without one is never lexed.
     pub fn hits<'c>(
         &self,
         lang: Option<Language>,
         raw: &str,
-        comments: impl Fn() -> &'c [Range<usize>],
+        blanked: impl Fn() -> &'c [Range<usize>],
     ) -> Vec<MatcherRef> {
-        self.group(lang).hits(raw, comments)
+        self.group(lang).hits(raw, blanked)
     }
 
     /// Every matcher of a language, as if every `prefilter` literal had hit
@@ -226,7 +227,7 @@ impl Prefilter {
 
 impl Group {
     /// The matchers of this group whose literals occur in their text.
-    fn hits<'c>(&self, raw: &str, comments: impl Fn() -> &'c [Range<usize>]) -> Vec<MatcherRef> {
+    fn hits<'c>(&self, raw: &str, blanked: impl Fn() -> &'c [Range<usize>]) -> Vec<MatcherRef> {
         let mut seen = vec![false; self.literals.len()];
         for (ac, keys, served) in &self.automata {
             let mut remaining = *served;
@@ -240,7 +241,7 @@ impl Group {
                         && !m
                             .start()
                             .checked_sub(offset)
-                            .is_some_and(|at| lit.in_code_view_at(raw.as_bytes(), comments(), at))
+                            .is_some_and(|at| lit.in_code_view_at(raw.as_bytes(), blanked(), at))
                     {
                         continue;
                     }
