@@ -11,6 +11,7 @@ pub mod project;
 pub mod props;
 pub mod resolve;
 pub mod rust_syn;
+mod striped;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::ops::ControlFlow;

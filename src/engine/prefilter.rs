@@ -9,8 +9,9 @@
 use std::ops::Range;
 use std::sync::OnceLock;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use std::ops::ControlFlow;
 
+use super::striped::StripedSearch;
 use crate::lang::Language;
 use crate::rules::{Pattern, RuleSet, Target};
 
@@ -87,7 +88,7 @@ struct Group {
     /// ASCII-case-insensitive and exact-case automata over the literals'
     /// keys (`Literal::key`); each maps its own pattern ids to key ids, and
     /// counts the literals its keys stand for.
-    automata: Vec<(AhoCorasick, Vec<usize>, usize)>,
+    automata: Vec<(StripedSearch, Vec<usize>, usize)>,
     /// For each key: the literals it stands for, with its offset in each.
     uses: Vec<Vec<(usize, usize)>>,
     /// For each matcher of the group: its primary and `also` literal ids.
@@ -118,9 +119,10 @@ pub struct Prefilter {
 
 impl Prefilter {
     /// `dfa`: build each automaton as a DFA, for a scan of many files. On
-    /// the corpus the default (NFA) search took 8.7 CPU-s, the DFA 6.7;
-    /// but a group's DFA takes milliseconds to build, which a pre-commit
-    /// run of a few files would feel and never win back.
+    /// the corpus an NFA search took 8.7 CPU-s, the DFA 6.7 (both before
+    /// the search walked in stripes); but a group's DFA takes milliseconds
+    /// to build, which a pre-commit run of a few files would feel and
+    /// never win back.
     pub fn new(rules: &RuleSet, dfa: bool) -> Prefilter {
         let mut specs = Vec::new();
         for (ri, rule) in rules.rules.iter().enumerate() {
@@ -190,12 +192,7 @@ impl Prefilter {
             if ids.is_empty() {
                 continue;
             }
-            let ac = AhoCorasickBuilder::new()
-                .ascii_case_insensitive(!exact)
-                .match_kind(MatchKind::Standard)
-                .kind(self.dfa.then_some(aho_corasick::AhoCorasickKind::DFA))
-                .build(ids.iter().map(|&k| keys[k].0))
-                .expect("literal automaton");
+            let ac = StripedSearch::new(ids.iter().map(|&k| keys[k].0), !exact, self.dfa).expect("literal automaton");
             let served = literals.iter().filter(|l| l.exact == exact).count();
             automata.push((ac, ids, served));
         }
@@ -231,15 +228,15 @@ impl Group {
         let mut seen = vec![false; self.literals.len()];
         for (ac, keys, served) in &self.automata {
             let mut remaining = *served;
-            'search: for m in ac.find_overlapping_iter(raw) {
-                for &(id, offset) in &self.uses[keys[m.pattern().as_usize()]] {
+            ac.each_match(raw.as_bytes(), |key, at| {
+                for &(id, offset) in &self.uses[keys[key.as_usize()]] {
                     if seen[id] {
                         continue;
                     }
                     let lit = &self.literals[id];
                     if lit.in_code
-                        && !m
-                            .start()
+                        && !at
+                            .start
                             .checked_sub(offset)
                             .is_some_and(|at| lit.in_code_view_at(raw.as_bytes(), blanked(), at))
                     {
@@ -248,10 +245,11 @@ impl Group {
                     seen[id] = true;
                     remaining -= 1;
                     if remaining == 0 {
-                        break 'search;
+                        return ControlFlow::Break(());
                     }
                 }
-            }
+                ControlFlow::Continue(())
+            });
         }
         self.matchers
             .iter()

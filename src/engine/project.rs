@@ -6,9 +6,11 @@
 //! `scan.rs`: a second, narrow pass over the files that mention them).
 
 use std::collections::{BTreeSet, HashMap};
+use std::ops::ControlFlow;
 
 use super::props::Properties;
 use super::resolve::{FileContext, Origin, Value};
+use super::striped::StripedSearch;
 use crate::lang::Language;
 use crate::source::Source;
 
@@ -98,7 +100,7 @@ impl Wanted {
 /// searching their spellings one by one, with `KEY =` also found inside
 /// `MASTER_KEY =`, made it a quarter of the scan.
 pub struct Mentions {
-    automaton: Option<aho_corasick::AhoCorasick>,
+    automaton: Option<StripedSearch>,
     /// The family each pattern of the automaton belongs to.
     families: Vec<Family>,
     /// The definition keywords of each pattern, if it names a function.
@@ -131,8 +133,7 @@ impl Mentions {
                 });
             }
         }
-        let automaton =
-            aho_corasick::AhoCorasick::builder().kind(Some(aho_corasick::AhoCorasickKind::DFA)).build(&patterns).ok();
+        let automaton = StripedSearch::new(&patterns, false, true).ok();
         Mentions { automaton, families, definitions, args, packages }
     }
 
@@ -144,20 +145,27 @@ impl Mentions {
         let bytes = text.as_ref();
         // Overlapping: a hit inside a longer name, or for another family,
         // must not hide the one that counts.
-        ac.find_overlapping_iter(bytes).any(|m| {
-            let i = m.pattern().as_usize();
-            let whole_name = m.start() == 0 || !is_name_byte(bytes[m.start() - 1]);
+        let mut defines = false;
+        ac.each_match(bytes, |pattern, m| {
+            let i = pattern.as_usize();
+            let whole_name = m.start == 0 || !is_name_byte(bytes[m.start - 1]);
             // `Name::` is a path through the name (`Cipher::new`,
             // `Version::V1`), in every language that has it: no definition.
-            let path = bytes[m.end() - 1] == b':' && bytes.get(m.end()) == Some(&b':');
-            whole_name
+            let path = bytes[m.end - 1] == b':' && bytes.get(m.end) == Some(&b':');
+            defines = whole_name
                 && !path
                 && self.families[i] == here
-                && may_bind(here, &bytes[m.end() - 1..])
+                && may_bind(here, &bytes[m.end - 1..])
                 && self.packages[i].as_deref().is_none_or(|p| Packages::contains(p, rel))
-                && !self.definitions[i].iter().any(|kw| after_keyword(&bytes[..m.start()], kw))
-                && may_pass_arg(&bytes[m.end()..], self.args[i])
-        })
+                && !self.definitions[i].iter().any(|kw| after_keyword(&bytes[..m.start], kw))
+                && may_pass_arg(&bytes[m.end..], self.args[i]);
+            if defines {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        });
+        defines
     }
 }
 
