@@ -5,7 +5,15 @@
 //! The walker, the prefilter, the rule loader and the resolver all read this
 //! table; adding a language means adding one entry here.
 
+use std::collections::HashMap;
 use std::path::Path;
+use std::sync::OnceLock;
+
+/// A grammar's node kind names, by kind id, and field ids, by name.
+struct GrammarNames {
+    kinds: Vec<String>,
+    fields: HashMap<String, u16>,
+}
 
 /// A source language cipherlint can parse.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -412,6 +420,38 @@ impl Language {
         self.entry().grammar.into()
     }
 
+    /// A node's kind, as `Node::kind` gives it, read from a table: that
+    /// call measures and validates the name's C string each time, and the
+    /// resolver asks it of nearly every node of a parsed file.
+    pub fn kind_of<'t>(self, node: tree_sitter::Node<'t>) -> &'t str {
+        match self.names().kinds.get(usize::from(node.kind_id())) {
+            Some(kind) => kind,
+            // The error kinds have ids past the grammar's symbols.
+            None => node.kind(),
+        }
+    }
+
+    /// A node's child in field `name`, as `Node::child_by_field_name`
+    /// gives it, with the field's id read from a table: that call compares
+    /// the name with each of the grammar's field names in turn.
+    pub fn field_of<'t>(self, node: tree_sitter::Node<'t>, name: &str) -> Option<tree_sitter::Node<'t>> {
+        node.child_by_field_id(*self.names().fields.get(name)?)
+    }
+
+    fn names(self) -> &'static GrammarNames {
+        static NAMES: [OnceLock<GrammarNames>; Language::ALL.len()] = [const { OnceLock::new() }; Language::ALL.len()];
+        NAMES[self as usize].get_or_init(|| {
+            let grammar = self.grammar();
+            let name_of = |id| grammar.node_kind_for_id(id).unwrap_or_default().to_string();
+            GrammarNames {
+                kinds: (0..grammar.node_kind_count() as u16).map(name_of).collect(),
+                fields: (1..=grammar.field_count() as u16)
+                    .filter_map(|id| Some((grammar.field_name_for_id(id)?.to_string(), id)))
+                    .collect(),
+            }
+        })
+    }
+
     pub fn extensions(self) -> &'static [&'static str] {
         self.entry().extensions
     }
@@ -472,6 +512,37 @@ mod tests {
     fn table_is_in_enum_order() {
         for lang in Language::ALL {
             assert_eq!(lang.entry().lang, lang);
+        }
+    }
+
+    /// The tables give what tree-sitter's own lookups give, for every node
+    /// of a text that no grammar reads without errors and every field name.
+    #[test]
+    fn kinds_and_fields_from_the_tables_are_tree_sitters() {
+        let text = "use a::b; fn f(k: &[u8]) -> u8 { let x = [1, 2]; if k == b\"\\x01\" { return x[0] } }\n\
+                    class A { void m(int k) { k = k + 1; } }\ndef g(x, *y):\n  return {'a': x}\n)))\n\
+                    func h() { m := map[string]int{\"a\": 1}; go h() }\nconst z = `t${x}` / 2;\n";
+        for lang in Language::ALL {
+            let grammar = lang.grammar();
+            let mut parser = tree_sitter::Parser::new();
+            parser.set_language(&grammar).unwrap();
+            let tree = parser.parse(text, None).unwrap();
+            let fields: Vec<&str> =
+                (1..=grammar.field_count() as u16).filter_map(|id| grammar.field_name_for_id(id)).collect();
+            let (mut nodes, mut errors, mut found) = (0, 0, 0);
+            let mut stack = vec![tree.root_node()];
+            while let Some(node) = stack.pop() {
+                nodes += 1;
+                errors += usize::from(node.is_error());
+                assert_eq!(lang.kind_of(node), node.kind(), "{lang:?}");
+                for field in fields.iter().copied().chain(["no such field"]) {
+                    let child = lang.field_of(node, field);
+                    assert_eq!(child, node.child_by_field_name(field), "{lang:?} {} {field}", node.kind());
+                    found += usize::from(child.is_some());
+                }
+                stack.extend((0..node.child_count()).filter_map(|i| node.child(i)));
+            }
+            assert!(nodes > 20 && errors > 0 && found > 5, "{lang:?}: {nodes} nodes, {errors} errors, {found} fields");
         }
     }
 

@@ -58,7 +58,7 @@ impl<'t> FileContext<'t> {
             }
             seen.push((node, parent));
             let me = Some(seen.len() - 1);
-            let kind = node.kind();
+            let kind = self.lang.kind_of(node);
             let text = self.text_of(node);
             let push = |n: Node<'t>, q: &mut std::collections::VecDeque<_>| q.push_back((n, me));
 
@@ -66,10 +66,10 @@ impl<'t> FileContext<'t> {
                 continue;
             }
             if let Some(&(_, callee_f, args_f)) = syntax.calls.iter().find(|c| c.0 == kind) {
-                let callee = if node.child_by_field_name("object").is_some() {
+                let callee = if self.lang.field_of(node, "object").is_some() {
                     self.callee_text(node)
                 } else {
-                    node.child_by_field_name(callee_f).map(|c| self.qualified(c)).unwrap_or_default()
+                    self.lang.field_of(node, callee_f).map(|c| self.qualified(c)).unwrap_or_default()
                 };
                 let name = callee.rsplit('.').next().unwrap_or(&callee);
                 if cut_hit(name) {
@@ -78,18 +78,18 @@ impl<'t> FileContext<'t> {
                 if source.is_match(&callee) {
                     return Some(self.chain(&seen, seen.len() - 1));
                 }
-                if let Some(args) = node.child_by_field_name(args_f) {
+                if let Some(args) = self.lang.field_of(node, args_f) {
                     let mut c = args.walk();
                     for a in args.named_children(&mut c) {
                         push(a, &mut queue);
                     }
                 }
                 for f in ["object", "function"] {
-                    if let Some(recv) = node.child_by_field_name(f) {
+                    if let Some(recv) = self.lang.field_of(node, f) {
                         // The receiver of a method call: `key.hex()`, `sessionKey.getEncoded()`.
                         for r in ["object", "operand", "value", "expression"]
                             .iter()
-                            .filter_map(|g| recv.child_by_field_name(g))
+                            .filter_map(|g| self.lang.field_of(recv, g))
                         {
                             push(r, &mut queue);
                         }
@@ -106,7 +106,7 @@ impl<'t> FileContext<'t> {
                 let mut stack = vec![node];
                 let mut c = node.walk();
                 while let Some(n) = stack.pop() {
-                    if n.kind() == "identifier" {
+                    if self.lang.kind_of(n) == "identifier" {
                         names.push(self.text_of(n).to_string());
                     } else {
                         stack.extend(n.named_children(&mut c));
@@ -158,7 +158,7 @@ impl<'t> FileContext<'t> {
                     push(v, &mut queue);
                 }
                 for f in ["object", "operand", "value", "expression", "path"] {
-                    if let Some(o) = node.child_by_field_name(f) {
+                    if let Some(o) = self.lang.field_of(node, f) {
                         push(o, &mut queue);
                     }
                 }

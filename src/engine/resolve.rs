@@ -163,8 +163,12 @@ fn last_segment(s: &str) -> &str {
     s.rsplit(['.', ':', '>', ' ']).find(|p| !p.is_empty()).unwrap_or(s)
 }
 
-fn first_identifier<'t>(node: Node<'t>, syntax: &Syntax) -> Option<Node<'t>> {
-    if in_list(node.kind(), syntax.identifiers) || node.kind().ends_with("identifier") {
+fn first_identifier<'t>(node: Node<'t>, lang: Language, syntax: &Syntax) -> Option<Node<'t>> {
+    let is_identifier = |n: Node<'_>| {
+        let kind = lang.kind_of(n);
+        in_list(kind, syntax.identifiers) || kind.ends_with("identifier")
+    };
+    if is_identifier(node) {
         return Some(node);
     }
     let mut cursor = node.walk();
@@ -187,7 +191,7 @@ fn first_identifier<'t>(node: Node<'t>, syntax: &Syntax) -> Option<Node<'t>> {
             }
         }
         let n = cursor.node();
-        if n.is_named() && (in_list(n.kind(), syntax.identifiers) || n.kind().ends_with("identifier")) {
+        if n.is_named() && is_identifier(n) {
             return Some(n);
         }
     }
@@ -299,17 +303,17 @@ impl<'t> FileContext<'t> {
     }
 
     fn function_of(&self, node: Node<'t>) -> Option<Function<'t>> {
-        let (_, name_field, params_field) = self.syntax.functions.iter().find(|f| f.0 == node.kind())?;
-        let mut name_node = node.child_by_field_name(name_field)?;
-        let mut params_node = node.child_by_field_name(params_field);
+        let (_, name_field, params_field) = self.syntax.functions.iter().find(|f| f.0 == self.lang.kind_of(node))?;
+        let mut name_node = self.lang.field_of(node, name_field)?;
+        let mut params_node = self.lang.field_of(node, params_field);
         // C/C++: the name and parameters sit inside a (possibly pointer-wrapped) function_declarator.
         for _ in 0..4 {
-            if name_node.kind() == "function_declarator" {
-                params_node = name_node.child_by_field_name("parameters");
-                name_node = name_node.child_by_field_name("declarator")?;
+            if self.lang.kind_of(name_node) == "function_declarator" {
+                params_node = self.lang.field_of(name_node, "parameters");
+                name_node = self.lang.field_of(name_node, "declarator")?;
                 break;
             }
-            match name_node.child_by_field_name("declarator") {
+            match self.lang.field_of(name_node, "declarator") {
                 Some(inner) => name_node = inner,
                 None => break,
             }
@@ -319,17 +323,18 @@ impl<'t> FileContext<'t> {
         if let Some(p) = params_node {
             let mut c = p.walk();
             for child in p.named_children(&mut c) {
-                if self.syntax.comments.contains(&child.kind()) {
+                if self.syntax.comments.contains(&self.lang.kind_of(child)) {
                     continue;
                 }
-                let target = child
-                    .child_by_field_name("name")
-                    .or_else(|| child.child_by_field_name("pattern"))
-                    .or_else(|| child.child_by_field_name("declarator"))
+                let target = self
+                    .lang
+                    .field_of(child, "name")
+                    .or_else(|| self.lang.field_of(child, "pattern"))
+                    .or_else(|| self.lang.field_of(child, "declarator"))
                     .unwrap_or(child);
-                if let Some(id) = first_identifier(target, self.syntax) {
+                if let Some(id) = first_identifier(target, self.lang, self.syntax) {
                     params.push(self.text_of(id).to_string());
-                } else if child.kind() == "self_parameter" {
+                } else if self.lang.kind_of(child) == "self_parameter" {
                     params.push("self".into());
                 }
             }
@@ -349,24 +354,24 @@ impl<'t> FileContext<'t> {
     /// Python decorator), if the class has one.
     fn class_name_of(&self, node: Node<'t>) -> Option<String> {
         let mut n = node.parent()?;
-        if n.kind() == "decorated_definition" {
+        if self.lang.kind_of(n) == "decorated_definition" {
             n = n.parent()?;
         }
-        if !matches!(n.kind(), "block" | "class_body") {
+        if !matches!(self.lang.kind_of(n), "block" | "class_body") {
             return None;
         }
         let class = n.parent()?;
-        if !class.kind().contains("class") {
+        if !self.lang.kind_of(class).contains("class") {
             return None;
         }
-        let name = class.child_by_field_name("name")?;
+        let name = self.lang.field_of(class, "name")?;
         Some(self.text_of(name).to_string())
     }
 
     fn visit(&mut self, node: Node<'t>, func: Option<usize>) {
-        let kind = node.kind();
+        let kind = self.lang.kind_of(node);
         if let Some(&(_, callee_f, _)) = self.syntax.calls.iter().find(|c| c.0 == kind) {
-            if let Some(callee) = node.child_by_field_name(callee_f) {
+            if let Some(callee) = self.lang.field_of(node, callee_f) {
                 let name = last_segment(self.text_of(callee)).to_string();
                 self.calls_by_name.entry(name).or_default().push(node);
             }
@@ -380,7 +385,7 @@ impl<'t> FileContext<'t> {
         match (self.lang, kind) {
             (Language::Rust, "mod_item" | "function_item") => {
                 let mut prev = node.prev_sibling();
-                while let Some(p) = prev.filter(|p| p.kind() == "attribute_item") {
+                while let Some(p) = prev.filter(|p| self.lang.kind_of(*p) == "attribute_item") {
                     let t: String = self.text_of(p).chars().filter(|c| !c.is_whitespace()).collect();
                     if t.contains("cfg(test)") || t == "#[test]" || t.ends_with("::test]") {
                         self.test_ranges.push((node.start_byte(), node.end_byte()));
@@ -407,18 +412,22 @@ impl<'t> FileContext<'t> {
     }
 
     fn add_binding(&mut self, node: Node<'t>, name_f: &str, value_f: &str, func: Option<usize>) {
-        let Some(name_node) = node.child_by_field_name(name_f) else { return };
+        let Some(name_node) = self.lang.field_of(node, name_f) else { return };
         let value = if value_f.is_empty() {
             // C#: `variable_declarator` has the initializer as an unnamed-field child.
             let mut c = node.walk();
             let v = node.named_children(&mut c).filter(|n| *n != name_node).last();
             v
         } else {
-            node.child_by_field_name(value_f)
+            self.lang.field_of(node, value_f)
         };
         let Some(value) = value else { return };
         // `a, b = 1, 2` / `a, b := f(), g()`: pair up list elements.
-        let list = |n: Node<'t>| n.kind().ends_with("_list") || n.kind() == "pattern_list" || n.kind() == "tuple";
+        let list = |n: Node<'t>| {
+            self.lang.kind_of(n).ends_with("_list")
+                || self.lang.kind_of(n) == "pattern_list"
+                || self.lang.kind_of(n) == "tuple"
+        };
         if list(name_node) && list(value) {
             let mut c1 = name_node.walk();
             let mut c2 = value.walk();
@@ -447,9 +456,9 @@ impl<'t> FileContext<'t> {
     }
 
     fn push_binding(&mut self, node: Node<'t>, name_node: Node<'t>, value: Node<'t>, func: Option<usize>) {
-        let kind = name_node.kind();
+        let kind = self.lang.kind_of(name_node);
         let (name, member) = if kind.contains("declarator") || kind.ends_with("pattern") && !kind.contains("list") {
-            match first_identifier(name_node, self.syntax) {
+            match first_identifier(name_node, self.lang, self.syntax) {
                 Some(id) => (self.text_of(id).to_string(), false),
                 None => return,
             }
@@ -463,8 +472,8 @@ impl<'t> FileContext<'t> {
             return;
         }
         // Keys of object literals and keyed elements name fields, not variables.
-        let member =
-            member || matches!(node.kind(), "pair" | "keyed_element" | "field_initializer" | "element_value_pair");
+        let member = member
+            || matches!(self.lang.kind_of(node), "pair" | "keyed_element" | "field_initializer" | "element_value_pair");
         self.bindings.push(Binding { name, value, at: node.start_byte(), node, func, member });
     }
 
@@ -474,24 +483,24 @@ impl<'t> FileContext<'t> {
         let mut placeholder = None;
         let mut declarators = Vec::new();
         for child in node.named_children(&mut c) {
-            if child.kind() == "modifiers" {
+            if self.lang.kind_of(child) == "modifiers" {
                 let mut c2 = child.walk();
                 for m in child.named_children(&mut c2) {
-                    if m.kind() == "annotation"
-                        && m.child_by_field_name("name").is_some_and(|n| self.text_of(n) == "Value")
+                    if self.lang.kind_of(m) == "annotation"
+                        && self.lang.field_of(m, "name").is_some_and(|n| self.text_of(n) == "Value")
                     {
-                        if let Some(args) = m.child_by_field_name("arguments") {
+                        if let Some(args) = self.lang.field_of(m, "arguments") {
                             placeholder = args.named_child(0);
                         }
                     }
                 }
-            } else if child.kind() == "variable_declarator" {
+            } else if self.lang.kind_of(child) == "variable_declarator" {
                 declarators.push(child);
             }
         }
         if let Some(p) = placeholder {
             for d in declarators {
-                if let Some(n) = d.child_by_field_name("name") {
+                if let Some(n) = self.lang.field_of(d, "name") {
                     let name = self.text_of(n).to_string();
                     self.bindings.push(Binding { name, value: p, at: node.start_byte(), node, func, member: true });
                 }
@@ -507,12 +516,12 @@ impl<'t> FileContext<'t> {
                 self.imports.insert(alias, target);
             }
         };
-        match (self.lang, node.kind()) {
+        match (self.lang, self.lang.kind_of(node)) {
             (Language::Python, "import_statement") => {
                 let mut c = node.walk();
                 for n in node.children_by_field_name("name", &mut c) {
-                    if n.kind() == "aliased_import" {
-                        let (Some(name), Some(alias)) = (n.child_by_field_name("name"), n.child_by_field_name("alias"))
+                    if self.lang.kind_of(n) == "aliased_import" {
+                        let (Some(name), Some(alias)) = (self.lang.field_of(n, "name"), self.lang.field_of(n, "alias"))
                         else {
                             continue;
                         };
@@ -525,12 +534,12 @@ impl<'t> FileContext<'t> {
                 }
             }
             (Language::Python, "import_from_statement") => {
-                let Some(module) = node.child_by_field_name("module_name") else { return };
+                let Some(module) = self.lang.field_of(node, "module_name") else { return };
                 let module = text(module);
                 let mut c = node.walk();
                 for n in node.children_by_field_name("name", &mut c) {
-                    if n.kind() == "aliased_import" {
-                        let (Some(name), Some(alias)) = (n.child_by_field_name("name"), n.child_by_field_name("alias"))
+                    if self.lang.kind_of(n) == "aliased_import" {
+                        let (Some(name), Some(alias)) = (self.lang.field_of(n, "name"), self.lang.field_of(n, "alias"))
                         else {
                             continue;
                         };
@@ -555,10 +564,11 @@ impl<'t> FileContext<'t> {
                 }
             }
             (Language::Go, "import_spec") => {
-                let Some(path) = node.child_by_field_name("path") else { return };
+                let Some(path) = self.lang.field_of(node, "path") else { return };
                 let path = unquote(text(path));
-                let alias = node
-                    .child_by_field_name("name")
+                let alias = self
+                    .lang
+                    .field_of(node, "name")
                     .map(text)
                     .unwrap_or_else(|| path.rsplit('/').next().unwrap_or(&path).to_string());
                 // A versioned module path (`.../v2`) is imported under its parent's name.
@@ -571,13 +581,13 @@ impl<'t> FileContext<'t> {
                 add(alias, path);
             }
             (Language::JavaScript | Language::TypeScript | Language::Tsx, "import_statement") => {
-                let Some(source) = node.child_by_field_name("source") else { return };
+                let Some(source) = self.lang.field_of(node, "source") else { return };
                 let source = unquote(text(source));
                 let mut c = node.walk();
-                for clause in node.named_children(&mut c).filter(|n| n.kind() == "import_clause") {
+                for clause in node.named_children(&mut c).filter(|n| self.lang.kind_of(*n) == "import_clause") {
                     let mut c2 = clause.walk();
                     for part in clause.named_children(&mut c2) {
-                        match part.kind() {
+                        match self.lang.kind_of(part) {
                             "identifier" => add(text(part), source.clone()),
                             "namespace_import" => {
                                 if let Some(id) = part.named_child(0) {
@@ -586,9 +596,11 @@ impl<'t> FileContext<'t> {
                             }
                             "named_imports" => {
                                 let mut c3 = part.walk();
-                                for spec in part.named_children(&mut c3).filter(|n| n.kind() == "import_specifier") {
-                                    let Some(name) = spec.child_by_field_name("name") else { continue };
-                                    let alias = spec.child_by_field_name("alias").unwrap_or(name);
+                                for spec in
+                                    part.named_children(&mut c3).filter(|n| self.lang.kind_of(*n) == "import_specifier")
+                                {
+                                    let Some(name) = self.lang.field_of(spec, "name") else { continue };
+                                    let alias = self.lang.field_of(spec, "alias").unwrap_or(name);
                                     add(text(alias), format!("{source}.{}", unquote(text(name))));
                                 }
                             }
@@ -598,7 +610,7 @@ impl<'t> FileContext<'t> {
                 }
             }
             (Language::CSharp, "using_directive") => {
-                if let Some(alias) = node.child_by_field_name("name") {
+                if let Some(alias) = self.lang.field_of(node, "name") {
                     let mut c = node.walk();
                     if let Some(target) = node.named_children(&mut c).filter(|n| *n != alias).last() {
                         add(text(alias), text(target));
@@ -617,32 +629,32 @@ impl<'t> FileContext<'t> {
 
     /// `const c = require('crypto')`, `const { createHash: h } = require('crypto')`.
     fn js_require(&mut self, node: Node<'t>) {
-        let (Some(name), Some(value)) = (node.child_by_field_name("name"), node.child_by_field_name("value")) else {
+        let (Some(name), Some(value)) = (self.lang.field_of(node, "name"), self.lang.field_of(node, "value")) else {
             return;
         };
-        if value.kind() != "call_expression" {
+        if self.lang.kind_of(value) != "call_expression" {
             return;
         }
-        let Some(f) = value.child_by_field_name("function") else { return };
+        let Some(f) = self.lang.field_of(value, "function") else { return };
         if self.text_of(f) != "require" {
             return;
         }
-        let Some(arg) = value.child_by_field_name("arguments").and_then(|a| a.named_child(0)) else { return };
+        let Some(arg) = self.lang.field_of(value, "arguments").and_then(|a| a.named_child(0)) else { return };
         let source = self.text_of(arg).trim_matches(|c| c == '"' || c == '\'' || c == '`').to_string();
-        match name.kind() {
+        match self.lang.kind_of(name) {
             "identifier" => {
                 self.imports.insert(self.text_of(name).to_string(), source);
             }
             "object_pattern" => {
                 let mut c = name.walk();
                 for p in name.named_children(&mut c) {
-                    match p.kind() {
+                    match self.lang.kind_of(p) {
                         "shorthand_property_identifier_pattern" => {
                             let t = self.text_of(p).to_string();
                             self.imports.insert(t.clone(), format!("{source}.{t}"));
                         }
                         "pair_pattern" => {
-                            let (Some(k), Some(v)) = (p.child_by_field_name("key"), p.child_by_field_name("value"))
+                            let (Some(k), Some(v)) = (self.lang.field_of(p, "key"), self.lang.field_of(p, "value"))
                             else {
                                 continue;
                             };
@@ -735,17 +747,17 @@ impl<'t> FileContext<'t> {
     pub fn enclosing_callees(&self, node: Node<'t>) -> Vec<Node<'t>> {
         let mut out = Vec::new();
         for n in self.ancestors(node, 64) {
-            if let Some(&(_, callee_f, _)) = self.syntax.calls.iter().find(|c| c.0 == n.kind()) {
-                if let Some(c) = n.child_by_field_name(callee_f) {
+            if let Some(&(_, callee_f, _)) = self.syntax.calls.iter().find(|c| c.0 == self.lang.kind_of(n)) {
+                if let Some(c) = self.lang.field_of(n, callee_f) {
                     // Java: include the receiver, `Cipher.getInstance` rather than `getInstance`.
-                    let c = match n.child_by_field_name("object") {
+                    let c = match self.lang.field_of(n, "object") {
                         Some(_) => n,
                         None => c,
                     };
                     out.push(c);
                 }
-            } else if n.kind() == "macro_invocation" {
-                if let Some(m) = n.child_by_field_name("macro") {
+            } else if self.lang.kind_of(n) == "macro_invocation" {
+                if let Some(m) = self.lang.field_of(n, "macro") {
                     out.push(m);
                 }
             }
@@ -756,9 +768,9 @@ impl<'t> FileContext<'t> {
     /// The text of a call's callee for `inside` tests: for Java method calls the
     /// receiver and name, elsewhere the callee expression.
     pub fn callee_text(&self, callee: Node<'_>) -> String {
-        if callee.kind() == "method_invocation" {
-            let obj = callee.child_by_field_name("object").map(|o| self.qualified(o));
-            let name = callee.child_by_field_name("name").map(|n| self.text_of(n)).unwrap_or("");
+        if self.lang.kind_of(callee) == "method_invocation" {
+            let obj = self.lang.field_of(callee, "object").map(|o| self.qualified(o));
+            let name = self.lang.field_of(callee, "name").map(|n| self.text_of(n)).unwrap_or("");
             return match obj {
                 Some(o) => format!("{o}.{name}"),
                 None => name.to_string(),
@@ -787,7 +799,7 @@ impl<'t> FileContext<'t> {
         if depth > MAX_DEPTH || out.len() >= MAX_VALUES || self.steps.get() > MAX_STEPS {
             return;
         }
-        let kind = node.kind();
+        let kind = self.lang.kind_of(node);
         let s = self.syntax;
         let here = Origin::Here(node.start_byte(), node.end_byte());
         if in_list(kind, s.strings) {
@@ -860,7 +872,7 @@ impl<'t> FileContext<'t> {
         ) {
             if let Some(inner) = last_named_child(node) {
                 let op = self.text_of(node).trim_start().chars().next().unwrap_or(' ');
-                let unary = matches!(kind, "unary_expression") || node.kind() == "not_operator";
+                let unary = matches!(kind, "unary_expression") || self.lang.kind_of(node) == "not_operator";
                 if unary && op == '-' {
                     let mut tmp = Vec::new();
                     self.eval_into(inner, depth + 1, &mut tmp);
@@ -896,7 +908,7 @@ impl<'t> FileContext<'t> {
                 }
             }
         } else if kind == "type_conversion_expression" || kind == "conversion_expression" {
-            if let Some(op) = node.child_by_field_name("operand") {
+            if let Some(op) = self.lang.field_of(node, "operand") {
                 self.eval_into(op, depth + 1, out);
             }
         } else if s.calls.iter().any(|c| c.0 == kind) {
@@ -919,9 +931,9 @@ impl<'t> FileContext<'t> {
             return Vec::new();
         }
         for part in children {
-            let k = part.kind();
+            let k = self.lang.kind_of(part);
             let piece: Vec<String> = if k.contains("interpolation") || k == "template_substitution" {
-                let Some(expr) = part.child_by_field_name("expression").or_else(|| part.named_child(0)) else {
+                let Some(expr) = self.lang.field_of(part, "expression").or_else(|| part.named_child(0)) else {
                     return Vec::new();
                 };
                 let vals = self.eval_at(expr, depth + 1);
@@ -956,7 +968,7 @@ impl<'t> FileContext<'t> {
         let here = Origin::Here(node.start_byte(), node.end_byte());
         let text = self.text_of(node);
         // `new byte[16]` / `new byte[n]` without an initializer: all zeros.
-        if matches!(node.kind(), "array_creation_expression") && !text.contains('{') {
+        if matches!(self.lang.kind_of(node), "array_creation_expression") && !text.contains('{') {
             let len = text.rsplit('[').next().and_then(|t| t.trim_end_matches(']').trim().parse().ok()).unwrap_or(0);
             return Some(Value {
                 kind: ValueKind::Array { zero: true, len },
@@ -975,14 +987,16 @@ impl<'t> FileContext<'t> {
             if budget == 0 {
                 return None;
             }
-            let k = n.kind();
+            let k = self.lang.kind_of(n);
             if in_list(k, self.syntax.numbers) {
                 elems += 1;
                 zero &= parse_number(self.text_of(n)) == Some(0.0);
             } else if in_list(k, self.syntax.strings) {
                 elems += 1;
                 zero = false;
-            } else if in_list(k, self.syntax.identifiers) && n.parent().is_some_and(|p| p.kind() != "type_identifier") {
+            } else if in_list(k, self.syntax.identifiers)
+                && n.parent().is_some_and(|p| self.lang.kind_of(p) != "type_identifier")
+            {
                 // A named element (`KEY_BYTE`) is not literal unless it resolves.
                 let vals = self.eval_at(n, depth + 1);
                 if vals.is_empty() {
@@ -994,7 +1008,10 @@ impl<'t> FileContext<'t> {
                 return None;
             } else {
                 for child in n.named_children(&mut cursor) {
-                    if !k.contains("type") || child.kind().contains("literal") || child.kind().contains("initializer") {
+                    if !k.contains("type")
+                        || self.lang.kind_of(child).contains("literal")
+                        || self.lang.kind_of(child).contains("initializer")
+                    {
                         stack.push(child);
                     }
                 }
@@ -1009,8 +1026,8 @@ impl<'t> FileContext<'t> {
     }
 
     fn eval_binary(&self, node: Node<'t>, depth: usize, out: &mut Vec<Value>) {
-        let (Some(l), Some(r)) = (node.child_by_field_name("left"), node.child_by_field_name("right")) else { return };
-        let op = node.child_by_field_name("operator").map(|o| self.text_of(o)).unwrap_or_else(|| {
+        let (Some(l), Some(r)) = (self.lang.field_of(node, "left"), self.lang.field_of(node, "right")) else { return };
+        let op = self.lang.field_of(node, "operator").map(|o| self.text_of(o)).unwrap_or_else(|| {
             let t = self.text_of(node);
             let start = l.end_byte() - node.start_byte();
             let end = r.start_byte() - node.start_byte();
@@ -1059,17 +1076,20 @@ impl<'t> FileContext<'t> {
     }
 
     fn eval_call(&self, node: Node<'t>, depth: usize, out: &mut Vec<Value>) {
-        let Some(&(_, callee_f, args_f)) = self.syntax.calls.iter().find(|c| c.0 == node.kind()) else { return };
-        let Some(callee) = node.child_by_field_name(callee_f) else { return };
-        let args: Vec<Node<'t>> = node
-            .child_by_field_name(args_f)
+        let Some(&(_, callee_f, args_f)) = self.syntax.calls.iter().find(|c| c.0 == self.lang.kind_of(node)) else {
+            return;
+        };
+        let Some(callee) = self.lang.field_of(node, callee_f) else { return };
+        let args: Vec<Node<'t>> = self
+            .lang
+            .field_of(node, args_f)
             .map(|a| {
                 let mut c = a.walk();
-                a.named_children(&mut c).filter(|n| !self.syntax.comments.contains(&n.kind())).collect()
+                a.named_children(&mut c).filter(|n| !self.syntax.comments.contains(&self.lang.kind_of(*n))).collect()
             })
             .unwrap_or_default();
-        let receiver = node.child_by_field_name("object").or_else(|| {
-            ["operand", "object", "value", "expression"].iter().find_map(|f| callee.child_by_field_name(f))
+        let receiver = self.lang.field_of(node, "object").or_else(|| {
+            ["operand", "object", "value", "expression"].iter().find_map(|f| self.lang.field_of(callee, f))
         });
         let name = self.text_of(callee);
         let method = last_segment(name);
@@ -1078,7 +1098,7 @@ impl<'t> FileContext<'t> {
         // `"%s/%s".format(a, b)`, `String.format("%s", a)`: formatting with known values.
         if method == "format" {
             let (fmt, rest): (Option<Node<'t>>, &[Node<'t>]) = match receiver {
-                Some(r) if self.syntax.strings.contains(&r.kind()) => (Some(r), &args[..]),
+                Some(r) if self.syntax.strings.contains(&self.lang.kind_of(r)) => (Some(r), &args[..]),
                 _ => (args.first().copied(), args.get(1..).unwrap_or(&[])),
             };
             if let Some(fmt) = fmt {
@@ -1143,7 +1163,7 @@ impl<'t> FileContext<'t> {
             }
         }
         // Go `[]byte("k")` is a call whose callee is a type.
-        if callee.kind().contains("type") && args.len() == 1 {
+        if self.lang.kind_of(callee).contains("type") && args.len() == 1 {
             self.eval_into(args[0], depth + 1, out);
             return;
         }
@@ -1167,25 +1187,25 @@ impl<'t> FileContext<'t> {
             if budget == 0 {
                 return;
             }
-            if in_list(n.kind(), self.syntax.returns) {
+            if in_list(self.lang.kind_of(n), self.syntax.returns) {
                 if let Some(v) = n.named_child(0) {
                     self.eval_into(v, depth + 1, out);
                 }
                 continue;
             }
-            if n != func && self.syntax.functions.iter().any(|f| f.0 == n.kind()) {
+            if n != func && self.syntax.functions.iter().any(|f| f.0 == self.lang.kind_of(n)) {
                 continue;
             }
             stack.extend(n.named_children(&mut cursor));
         }
         // Expression-bodied functions (Rust blocks ending in an expression, arrow bodies).
-        if let Some(body) = func.child_by_field_name("body") {
+        if let Some(body) = self.lang.field_of(func, "body") {
             if let Some(last) = last_named_child(body) {
-                let is_expression = !last.kind().ends_with("statement")
-                    && !in_list(last.kind(), self.syntax.returns)
-                    && last.kind() != "let_declaration";
-                let tail_valued =
-                    body.kind() == "block" && self.lang == Language::Rust || body.kind() == "arrow_expression_clause";
+                let is_expression = !self.lang.kind_of(last).ends_with("statement")
+                    && !in_list(self.lang.kind_of(last), self.syntax.returns)
+                    && self.lang.kind_of(last) != "let_declaration";
+                let tail_valued = self.lang.kind_of(body) == "block" && self.lang == Language::Rust
+                    || self.lang.kind_of(body) == "arrow_expression_clause";
                 if is_expression && tail_valued {
                     self.eval_into(last, depth + 1, out);
                 }
@@ -1272,16 +1292,21 @@ impl<'t> FileContext<'t> {
     pub fn call_arg_values(&self, func: &str, arg: usize) -> Vec<Value> {
         let mut out = Vec::new();
         for call in self.calls_by_name.get(func).map(Vec::as_slice).unwrap_or(&[]) {
-            let Some(&(_, callee_f, args_f)) = self.syntax.calls.iter().find(|c| c.0 == call.kind()) else { continue };
-            let Some(callee) = call.child_by_field_name(callee_f) else { continue };
+            let Some(&(_, callee_f, args_f)) = self.syntax.calls.iter().find(|c| c.0 == self.lang.kind_of(*call))
+            else {
+                continue;
+            };
+            let Some(callee) = self.lang.field_of(*call, callee_f) else { continue };
             if last_segment(self.text_of(callee)) != func {
                 continue;
             }
-            let Some(args) = call.child_by_field_name(args_f) else { continue };
+            let Some(args) = self.lang.field_of(*call, args_f) else { continue };
             let mut c = args.walk();
-            let args: Vec<Node<'t>> =
-                args.named_children(&mut c).filter(|n| !self.syntax.comments.contains(&n.kind())).collect();
-            if let Some(a) = args.get(arg).filter(|a| a.kind() != "keyword_argument") {
+            let args: Vec<Node<'t>> = args
+                .named_children(&mut c)
+                .filter(|n| !self.syntax.comments.contains(&self.lang.kind_of(*n)))
+                .collect();
+            if let Some(a) = args.get(arg).filter(|a| self.lang.kind_of(**a) != "keyword_argument") {
                 self.eval_into(*a, 1, &mut out);
             }
         }
@@ -1345,8 +1370,10 @@ impl<'t> FileContext<'t> {
         let index = self.calls_by_arg.get_or_init(|| {
             let mut index: HashMap<String, Vec<usize>> = HashMap::new();
             for (i, call) in self.calls.iter().enumerate() {
-                let Some(&(_, _, args_f)) = self.syntax.calls.iter().find(|c| c.0 == call.kind()) else { continue };
-                let Some(args) = call.child_by_field_name(args_f) else { continue };
+                let Some(&(_, _, args_f)) = self.syntax.calls.iter().find(|c| c.0 == self.lang.kind_of(*call)) else {
+                    continue;
+                };
+                let Some(args) = self.lang.field_of(*call, args_f) else { continue };
                 let mut c = args.walk();
                 for a in args.named_children(&mut c) {
                     let t = self.text_of(a).trim();
@@ -1365,15 +1392,17 @@ impl<'t> FileContext<'t> {
 
     /// An array literal or zero-buffer constructor (contents a later call may overwrite).
     fn is_buffer_literal(&self, node: Node<'t>) -> bool {
-        in_list(node.kind(), self.syntax.arrays)
+        in_list(self.lang.kind_of(node), self.syntax.arrays)
             || matches!(
-                node.kind(),
+                self.lang.kind_of(node),
                 "array_creation_expression" | "composite_literal" | "array_expression" | "initializer_list"
             )
-            || (s_is_call(self.syntax, node.kind())
-                && node
-                    .child_by_field_name(
-                        self.syntax.calls.iter().find(|c| c.0 == node.kind()).map_or("function", |c| c.1),
+            || (s_is_call(self.syntax, self.lang.kind_of(node))
+                && self
+                    .lang
+                    .field_of(
+                        node,
+                        self.syntax.calls.iter().find(|c| c.0 == self.lang.kind_of(node)).map_or("function", |c| c.1),
                     )
                     .is_some_and(|f| ZERO_BUFFER_CTORS.contains(&last_segment(self.text_of(f)))))
     }
@@ -1392,18 +1421,21 @@ impl<'t> FileContext<'t> {
 
     fn is_constructor(&self, func: Option<usize>) -> bool {
         func.is_some_and(|i| matches!(self.functions[i].name.as_str(), "__init__" | "constructor" | "new" | "init"))
-            || func.is_some_and(|i| self.functions[i].node.kind() == "constructor_declaration")
+            || func.is_some_and(|i| self.lang.kind_of(self.functions[i].node) == "constructor_declaration")
     }
 
     /// Whether `def` sits in a conditional branch that does not also contain `use_node`.
     fn in_branch_without(&self, def: Node<'t>, use_node: Node<'t>) -> bool {
         let chain = self.ancestors(def, 64);
         for (i, n) in chain.iter().enumerate() {
-            if self.syntax.functions.iter().any(|f| f.0 == n.kind()) {
+            if self.syntax.functions.iter().any(|f| f.0 == self.lang.kind_of(*n)) {
                 return false;
             }
-            let parent_branches = chain.get(i + 1).is_some_and(|p| in_list(p.kind(), self.syntax.branches));
-            if in_list(n.kind(), self.syntax.branches) || n.kind() == "block" && parent_branches {
+            let parent_branches =
+                chain.get(i + 1).is_some_and(|p| in_list(self.lang.kind_of(*p), self.syntax.branches));
+            if in_list(self.lang.kind_of(*n), self.syntax.branches)
+                || self.lang.kind_of(*n) == "block" && parent_branches
+            {
                 let contains = n.start_byte() <= use_node.start_byte() && use_node.end_byte() <= n.end_byte();
                 if !contains {
                     return true;
@@ -1417,22 +1449,27 @@ impl<'t> FileContext<'t> {
         let mut out = Vec::new();
         let skip_self = matches!(f.params.first().map(String::as_str), Some("self" | "cls"));
         for call in self.calls_by_name.get(&f.callee).map(Vec::as_slice).unwrap_or(&[]) {
-            let Some(&(_, callee_f, args_f)) = self.syntax.calls.iter().find(|c| c.0 == call.kind()) else { continue };
-            let Some(callee) = call.child_by_field_name(callee_f) else { continue };
+            let Some(&(_, callee_f, args_f)) = self.syntax.calls.iter().find(|c| c.0 == self.lang.kind_of(*call))
+            else {
+                continue;
+            };
+            let Some(callee) = self.lang.field_of(*call, callee_f) else { continue };
             if last_segment(self.text_of(callee)) != f.callee {
                 continue;
             }
-            let Some(args) = call.child_by_field_name(args_f) else { continue };
+            let Some(args) = self.lang.field_of(*call, args_f) else { continue };
             let mut c = args.walk();
-            let args: Vec<Node<'t>> =
-                args.named_children(&mut c).filter(|n| !self.syntax.comments.contains(&n.kind())).collect();
+            let args: Vec<Node<'t>> = args
+                .named_children(&mut c)
+                .filter(|n| !self.syntax.comments.contains(&self.lang.kind_of(*n)))
+                .collect();
             // Keyword argument by name first (Python `f(bits=512)`).
             let pname = &f.params[pos];
             if let Some(kw) = args.iter().find(|a| {
-                a.kind() == "keyword_argument"
-                    && a.child_by_field_name("name").is_some_and(|n| self.text_of(n) == pname)
+                self.lang.kind_of(**a) == "keyword_argument"
+                    && self.lang.field_of(**a, "name").is_some_and(|n| self.text_of(n) == pname)
             }) {
-                out.extend(kw.child_by_field_name("value"));
+                out.extend(self.lang.field_of(*kw, "value"));
                 continue;
             }
             let idx = if f.implicit_self || skip_self && self.text_of(callee).contains('.') {
@@ -1441,7 +1478,7 @@ impl<'t> FileContext<'t> {
                 Some(pos)
             };
             if let Some(a) = idx.and_then(|i| args.get(i)) {
-                if a.kind() != "keyword_argument" {
+                if self.lang.kind_of(*a) != "keyword_argument" {
                     out.push(*a);
                 }
             }
