@@ -309,6 +309,8 @@ impl<'r> Engine<'r> {
             // The code's `if` conditions, found once for all the matchers
             // that need them (`None`: they may be anywhere).
             let if_spans = std::cell::OnceCell::new();
+            // The file conditions tested so far: (condition, text) → held.
+            let mut tested: Vec<((usize, *const u8), bool)> = Vec::new();
             // Second stage: the file-level conditions implied by each hit
             // matcher's `where:` regexes (rules/necessary.rs), which a mere
             // literal cannot express (`key[:5]`, not just `key`), and where
@@ -317,7 +319,20 @@ impl<'r> Engine<'r> {
                 let matcher = &self.rules.rules[m.rule].matchers[m.matcher];
                 let text = if matches!(matcher.pattern, Pattern::Query(_)) { &code.source().text } else { &src.text };
                 let t = Instant::now();
-                let mut holds = matcher.requires.iter().all(|r| r.holds(text));
+                let mut holds = matcher.requires.iter().all(|r| {
+                    // Matchers of a rule repeat conditions (one per language
+                    // key, and `where:` entries shared through anchors), and
+                    // a condition that fails reads the whole text.
+                    let key = (r.key(), text.as_ptr());
+                    match tested.iter().find(|(k, _)| *k == key) {
+                        Some(&(_, held)) => held,
+                        None => {
+                            let held = r.holds(text);
+                            tested.push((key, held));
+                            held
+                        }
+                    }
+                });
                 if holds && !matcher.in_if_condition.is_empty() {
                     let spans = if_spans.get_or_init(|| src.lang.and_then(|l| crate::if_conditions::spans(l, text)));
                     if let Some(spans) = spans {

@@ -98,6 +98,13 @@ impl FileCondition {
         FileCondition { source: source.to_string(), derived: Some(Edges::Tokens), regex }
     }
 
+    /// What identifies the condition's test: conditions with the same
+    /// key hold or fail together on any text (they share their source,
+    /// their kind and so their regex).
+    pub fn key(&self) -> usize {
+        Arc::as_ptr(&self.regex) as usize
+    }
+
     /// Whether it is derived from a capture's regex (and so may anchor).
     pub fn is_derived(&self) -> bool {
         self.derived.is_some()
