@@ -77,6 +77,8 @@ fn foreign_blocks(text: &[u8], layout: &Layout) -> Vec<Range<usize>> {
     };
     let mut blocks = Vec::new();
     let mut from = 0;
+    // The first comment and literal that may hold a block's byte.
+    let (mut comment, mut string) = (0, 0);
     for at in memchr::memmem::find_iter(text, b"extern") {
         let end = at + b"extern".len();
         if at < from || (at > 0 && is_word(text[at - 1])) || text.get(end).is_some_and(|&b| is_word(b)) || !outside(at)
@@ -95,11 +97,19 @@ fn foreign_blocks(text: &[u8], layout: &Layout) -> Vec<Range<usize>> {
         if text.get(j) != Some(&b'{') {
             continue;
         }
-        // The matching `}`, stepping over comments and literals.
+        // The matching `}`, stepping over comments and literals; both lists
+        // are sorted and blocks come in order, so each list is read once.
         let (mut k, mut depth) = (j + 1, 0usize);
         let close = loop {
             let Some(&b) = text.get(k) else { break None };
-            if let Some(after) = skipped(&layout.comments, k).or_else(|| skipped(&layout.strings, k)) {
+            while layout.comments.get(comment).is_some_and(|r| r.end <= k) {
+                comment += 1;
+            }
+            while layout.strings.get(string).is_some_and(|r| r.end <= k) {
+                string += 1;
+            }
+            let inside = |r: Option<&Range<usize>>| r.filter(|r| r.start <= k).map(|r| r.end);
+            if let Some(after) = inside(layout.comments.get(comment)).or_else(|| inside(layout.strings.get(string))) {
                 k = after;
                 continue;
             }
@@ -676,6 +686,21 @@ mod tests {
         assert!(v[..open] == text[..open] && v[open..close].trim().is_empty(), "{v}");
         // What follows the block is code, and its comment is blanked.
         assert_eq!(&v[close..], "}\nconst K: &[u8] = b\"{k\";       \n");
+    }
+
+    /// A bindings file holds thousands of blocks, each with a literal; the
+    /// `}` inside each block's literal and comment must not close it.
+    #[test]
+    fn every_one_of_many_foreign_blocks_is_blanked() {
+        let text: String = (0..300)
+            .map(|i| {
+                format!("extern \"C\" {{ #[link_name = \"a}}{i}\"] fn f{i}(); // }}\n}}\nfn g{i}() {{ md5(k{i}) }}\n")
+            })
+            .collect();
+        let v = code(Language::Rust, &text);
+        for i in 0..300 {
+            assert!(v.contains(&format!("fn g{i}() {{ md5(k{i}) }}")) && !v.contains(&format!("f{i}()")), "{i}");
+        }
     }
 
     #[test]
