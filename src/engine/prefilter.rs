@@ -6,10 +6,8 @@
 //! search of the raw text serves both, since the code view differs from it
 //! only in the ranges it blanks.
 
-use std::ops::Range;
+use std::ops::{ControlFlow, Range};
 use std::sync::OnceLock;
-
-use std::ops::ControlFlow;
 
 use super::striped::StripedSearch;
 use crate::lang::Language;

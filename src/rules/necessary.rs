@@ -98,9 +98,10 @@ impl FileCondition {
         FileCondition { source: source.to_string(), derived: Some(Edges::Tokens), regex }
     }
 
-    /// What identifies the condition's test: conditions with the same
-    /// key hold or fail together on any text (they share their source,
-    /// their kind and so their regex).
+    /// What identifies the condition's test: conditions with the same key
+    /// hold or fail together on any text. Derived conditions share it when
+    /// they share their kind and source (their regexes are interned); a
+    /// declared one has a key of its own.
     pub fn key(&self) -> usize {
         Arc::as_ptr(&self.regex) as usize
     }
