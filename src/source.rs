@@ -93,11 +93,19 @@ pub fn read(path: &Path, rel: String, max_size: u64) -> (Option<Source>, Option<
 /// A file's bytes, unless it is over `max_size` (checked before reading)
 /// or cannot be read.
 fn read_bytes(path: &Path, max_size: u64) -> Result<Vec<u8>, ReadIssue> {
-    let meta = std::fs::metadata(path).map_err(|e| ReadIssue::Unreadable(e.to_string()))?;
-    if meta.len() > max_size {
-        return Err(ReadIssue::TooLarge { size: meta.len(), limit: max_size });
+    let unreadable = |e: std::io::Error| ReadIssue::Unreadable(e.to_string());
+    // The size from the open file: a second lookup of the path per file
+    // (a scan reads each file twice, in the cross-file pass too) showed in
+    // the system time.
+    let mut file = std::fs::File::open(path).map_err(unreadable)?;
+    let size = file.metadata().map_err(unreadable)?.len();
+    if size > max_size {
+        return Err(ReadIssue::TooLarge { size, limit: max_size });
     }
-    std::fs::read(path).map_err(|e| ReadIssue::Unreadable(e.to_string()))
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+    // A file that grew since stops a byte past the limit (`from_bytes` says so).
+    std::io::Read::read_to_end(&mut std::io::Read::take(&mut file, max_size + 1), &mut bytes).map_err(unreadable)?;
+    Ok(bytes)
 }
 
 /// Builds a source from bytes already in memory (the staged index, a test).
