@@ -97,6 +97,11 @@ fn each_match<A: Automaton>(a: &A, text: &[u8], mut found: impl FnMut(PatternID,
         }
         ControlFlow::Continue(())
     };
+    // An empty literal occurs before the first byte too; every later
+    // position is reported after a step.
+    if a.is_special(start) && report(start, 0).is_break() {
+        return;
+    }
     let (walks, count) = stripes(text.len(), a.max_pattern_len());
     let mut at: [usize; STRIPES] = std::array::from_fn(|i| walks[i].start);
     let mut sid = [start; STRIPES];
@@ -152,7 +157,7 @@ mod tests {
     /// included.
     #[test]
     fn stripes_find_every_occurrence_the_plain_search_finds() {
-        let literals = ["key", "KEY", "secret_key", "[", "e", "ab", "abcab", "cabca", "x".repeat(40).leak()];
+        let literals = ["key", "KEY", "secret_key", "[", "e", "ab", "abcab", "cabca", "x".repeat(40).leak(), ""];
         let pieces = ["key", "Key", "secret_", "[", "ab", "c", " ", "\n", "x", "xxxxxxxxxx", "é"];
         let mut state: u64 = 0x2545_f491_4f6c_dd1d;
         let mut next = |n: usize| {
