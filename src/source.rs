@@ -2,6 +2,7 @@
 //! of the pipeline needs about it: its language, whether it had to be decoded
 //! lossily, and a line index for turning byte offsets into positions.
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use crate::lang::Language;
@@ -97,14 +98,14 @@ fn read_bytes(path: &Path, max_size: u64) -> Result<Vec<u8>, ReadIssue> {
     // The size from the open file: a second lookup of the path per file
     // (a scan reads each file twice, in the cross-file pass too) showed in
     // the system time.
-    let mut file = std::fs::File::open(path).map_err(unreadable)?;
+    let file = std::fs::File::open(path).map_err(unreadable)?;
     let size = file.metadata().map_err(unreadable)?.len();
     if size > max_size {
         return Err(ReadIssue::TooLarge { size, limit: max_size });
     }
     let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
     // A file that grew since stops a byte past the limit (`from_bytes` says so).
-    std::io::Read::read_to_end(&mut std::io::Read::take(&mut file, max_size + 1), &mut bytes).map_err(unreadable)?;
+    file.take(max_size + 1).read_to_end(&mut bytes).map_err(unreadable)?;
     Ok(bytes)
 }
 
