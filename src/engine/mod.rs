@@ -302,10 +302,17 @@ impl<'r> Engine<'r> {
     /// raw text, or `code`, the code view, for syntax matchers).
     fn hits(&self, src: &Source, code: &CodeView) -> Vec<MatcherRef> {
         let t = Instant::now();
+        // A rule that skips test code reports nothing in a test file, so
+        // its file conditions are not even tested there.
+        let skipped = self.is_test_path(&src.rel) && !self.opts.include_tests;
+        let reports = |m: &MatcherRef| !(skipped && self.rules.rules[m.rule].skip_in_tests);
         let hits = if self.opts.no_prefilter {
-            self.prefilter.all(src.lang, &src.text, &code.source().text)
+            let mut hits = self.prefilter.all(src.lang, &src.text, &code.source().text);
+            hits.retain(reports);
+            hits
         } else {
             let mut hits = self.prefilter.hits(src.lang, &src.text, || code.blanked());
+            hits.retain(reports);
             // The code's `if` conditions, found once for all the matchers
             // that need them (`None`: they may be anywhere).
             let if_spans = std::cell::OnceCell::new();
@@ -368,9 +375,6 @@ impl<'r> Engine<'r> {
         let mut syntax_hits = Vec::new();
         for mref in &hits {
             let rule = &self.rules.rules[mref.rule];
-            if rule.skip_in_tests && test_file && !self.opts.include_tests {
-                continue;
-            }
             if let Some(p) = &self.opts.profile {
                 p.file_hit(mref.rule);
             }
