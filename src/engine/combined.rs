@@ -7,6 +7,13 @@
 //! Compiling a language's combined query costs ~0.1 s, which only pays on
 //! larger scans; small scans (pre-commit) read their files first and
 //! compile one query per language for just the matchers those files hit.
+//!
+//! A large scan walks a file that one matcher hit with the combined query
+//! too. Compiling that matcher's own query would cost the same pass over
+//! the grammar's parse table as any query (3 to 20 ms), and a corpus scan
+//! compiled most of them (0.91 CPU-s for about 145). Walking those files
+//! with the combined query instead took the corpus scan's query time from
+//! 4.87 to 4.12 CPU-s, with the same findings.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
@@ -70,14 +77,14 @@ impl QueryBank {
     }
 
     /// The combined query to walk a file of `lang` with for `hits`, if any:
-    /// a prepared one that holds them all, or (when `combine` is on and it
-    /// serves more than one matcher) the language's full one.
+    /// a prepared one that holds them all, or (when `combine` is on) the
+    /// language's full one.
     pub fn for_hits(&self, rules: &RuleSet, lang: Language, hits: &[MatcherRef], combine: bool) -> Option<&Combined> {
         if self.prepared {
             let combined = self.langs[lang as usize].get()?.as_ref()?;
             return hits.iter().all(|h| combined.owners.binary_search(h).is_ok()).then_some(combined);
         }
-        if !combine || hits.len() < 2 {
+        if !combine || hits.is_empty() {
             return None;
         }
         self.langs[lang as usize].get_or_init(|| build(rules, lang, None)).as_ref()
