@@ -8,7 +8,6 @@
 //! crypto library found becomes a CBOM `library` component.
 
 use std::path::Path;
-use std::sync::OnceLock;
 
 use miette::{NamedSource, SourceSpan};
 use regex::Regex;
@@ -18,6 +17,18 @@ use serde_saphyr::Spanned;
 use crate::finding::{fingerprint, Finding, Pos, Span};
 use crate::rules::{Confidence, Rule, RuleError, RuleSet, Severity};
 use crate::walk::Target;
+
+/// The regex at this place in the code, compiled on its first use. A
+/// vendored tree holds hundreds of manifests, and compiling the patterns
+/// once per manifest (and one of them once per line) cost a corpus scan
+/// 0.7 s of its 20.
+macro_rules! rx {
+    ($pattern:expr $(,)?) => {{
+        static RE: std::sync::LazyLock<Regex> =
+            std::sync::LazyLock::new(|| Regex::new($pattern).expect("static regex"));
+        &*RE
+    }};
+}
 
 /// The audit's data file, built into the binary.
 pub const DATABASE: &str = include_str!("../rules/dependencies.yaml");
@@ -209,10 +220,6 @@ pub fn read_manifests(targets: &[Target]) -> Vec<Dependency> {
     out
 }
 
-fn rx(s: &str) -> Regex {
-    Regex::new(s).expect("static regex")
-}
-
 /// Parses one manifest (`kind` from its file name).
 pub fn parse_manifest(kind: &str, rel: &str, text: &str) -> Vec<Dependency> {
     let mut out = Vec::new();
@@ -230,11 +237,8 @@ pub fn parse_manifest(kind: &str, rel: &str, text: &str) -> Vec<Dependency> {
     let lines: Vec<&str> = text.lines().collect();
     match kind {
         "cargo" | "pyproject" => {
-            static KV: OnceLock<Regex> = OnceLock::new();
-            let kv = KV.get_or_init(|| {
-                rx(r#"^\s*([A-Za-z0-9_.\-]+)\s*=\s*(?:"([^"]*)"|\{.*?version\s*=\s*"([^"]*)".*\}|\{)"#)
-            });
-            let pep = rx(r#"^\s*"([A-Za-z0-9_.\-\[\]]+)\s*(?:[=<>!~]=?\s*([0-9][^",;\s]*))?[^"]*"\s*,?\s*$"#);
+            let kv = rx!(r#"^\s*([A-Za-z0-9_.\-]+)\s*=\s*(?:"([^"]*)"|\{.*?version\s*=\s*"([^"]*)".*\}|\{)"#);
+            let pep = rx!(r#"^\s*"([A-Za-z0-9_.\-\[\]]+)\s*(?:[=<>!~]=?\s*([0-9][^",;\s]*))?[^"]*"\s*,?\s*$"#);
             let mut section = String::new();
             let mut in_array = false;
             for (i, l) in lines.iter().enumerate() {
@@ -291,12 +295,12 @@ pub fn parse_manifest(kind: &str, rel: &str, text: &str) -> Vec<Dependency> {
             }
         }
         "npm" => {
-            let kv = rx(r#"^\s*"([^"]+)"\s*:\s*"([^"]*)""#);
+            let kv = rx!(r#"^\s*"([^"]+)"\s*:\s*"([^"]*)""#);
             let mut depth_in: Option<usize> = None;
             for (i, l) in lines.iter().enumerate() {
                 let t = l.trim();
                 if depth_in.is_none() {
-                    if rx(r#"^"(dependencies|devDependencies|peerDependencies|optionalDependencies)"\s*:\s*\{"#)
+                    if rx!(r#"^"(dependencies|devDependencies|peerDependencies|optionalDependencies)"\s*:\s*\{"#)
                         .is_match(t)
                     {
                         depth_in = Some(i);
@@ -313,8 +317,8 @@ pub fn parse_manifest(kind: &str, rel: &str, text: &str) -> Vec<Dependency> {
             }
         }
         "npm-lock" => {
-            let pkg = rx(r#"^\s*"(?:.*/)?node_modules/((?:@[^/"]+/)?[^/"]+)"\s*:\s*\{"#);
-            let ver = rx(r#"^\s*"version"\s*:\s*"([^"]*)""#);
+            let pkg = rx!(r#"^\s*"(?:.*/)?node_modules/((?:@[^/"]+/)?[^/"]+)"\s*:\s*\{"#);
+            let ver = rx!(r#"^\s*"version"\s*:\s*"([^"]*)""#);
             for (i, l) in lines.iter().enumerate() {
                 if let Some(c) = pkg.captures(l) {
                     let v = lines.iter().skip(i + 1).take(4).find_map(|n| ver.captures(n).map(|m| m[1].to_string()));
@@ -323,8 +327,8 @@ pub fn parse_manifest(kind: &str, rel: &str, text: &str) -> Vec<Dependency> {
             }
         }
         "pipfile-lock" => {
-            let pkg = rx(r#"^\s{8}"([A-Za-z0-9_.\-]+)"\s*:\s*\{"#);
-            let ver = rx(r#"^\s*"version"\s*:\s*"==([^"]*)""#);
+            let pkg = rx!(r#"^\s{8}"([A-Za-z0-9_.\-]+)"\s*:\s*\{"#);
+            let ver = rx!(r#"^\s*"version"\s*:\s*"==([^"]*)""#);
             for (i, l) in lines.iter().enumerate() {
                 if let Some(c) = pkg.captures(l) {
                     let v = lines.iter().skip(i + 1).take(12).find_map(|n| ver.captures(n).map(|m| m[1].to_string()));
@@ -333,7 +337,7 @@ pub fn parse_manifest(kind: &str, rel: &str, text: &str) -> Vec<Dependency> {
             }
         }
         "requirements" => {
-            let req = rx(
+            let req = rx!(
                 r"^\s*([A-Za-z0-9][A-Za-z0-9_.\-]*)(?:\[[^\]]*\])?\s*(?:(?:==|>=|~=|<=|>|<|!=)\s*([0-9][^\s,;#]*))?",
             );
             for (i, l) in lines.iter().enumerate() {
@@ -347,7 +351,7 @@ pub fn parse_manifest(kind: &str, rel: &str, text: &str) -> Vec<Dependency> {
             }
         }
         "golang" => {
-            let one = rx(r"^\s*(?:require\s+)?([a-z0-9][A-Za-z0-9_.\-~/]*\.[A-Za-z0-9_.\-~/]+)\s+(v[0-9][^\s/]*)");
+            let one = rx!(r"^\s*(?:require\s+)?([a-z0-9][A-Za-z0-9_.\-~/]*\.[A-Za-z0-9_.\-~/]+)\s+(v[0-9][^\s/]*)");
             let mut in_block = false;
             for (i, l) in lines.iter().enumerate() {
                 let t = l.trim();
@@ -397,7 +401,7 @@ pub fn parse_manifest(kind: &str, rel: &str, text: &str) -> Vec<Dependency> {
             }
         }
         "gradle" => {
-            let coord = rx(r#"["']([A-Za-z0-9_.\-]+):([A-Za-z0-9_.\-]+)(?::([A-Za-z0-9_.\-+]+))?["']"#);
+            let coord = rx!(r#"["']([A-Za-z0-9_.\-]+):([A-Za-z0-9_.\-]+)(?::([A-Za-z0-9_.\-+]+))?["']"#);
             for (i, l) in lines.iter().enumerate() {
                 if l.trim_start().starts_with("//") {
                     continue;
@@ -408,7 +412,7 @@ pub fn parse_manifest(kind: &str, rel: &str, text: &str) -> Vec<Dependency> {
             }
         }
         "nuget" => {
-            let pr = rx(r#"<PackageReference\s+Include="([^"]+)"(?:\s+Version="([^"]*)")?"#);
+            let pr = rx!(r#"<PackageReference\s+Include="([^"]+)"(?:\s+Version="([^"]*)")?"#);
             for (i, l) in lines.iter().enumerate() {
                 if let Some(c) = pr.captures(l) {
                     push("nuget", &c[1], c.get(2).map(|m| m.as_str()), i + 1, false);
