@@ -3,9 +3,10 @@
 //! folders, and never following a symlink out of the scanned root.
 
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
 
 use ignore::overrides::OverrideBuilder;
-use ignore::WalkBuilder;
+use ignore::{DirEntry, WalkBuilder, WalkState};
 
 use crate::source::relative;
 
@@ -14,6 +15,9 @@ pub struct WalkOptions {
     pub excludes: Vec<String>,
     /// Follow symlinks that point outside the root (off by default).
     pub follow_symlinks: bool,
+    /// Threads that read folders (0: one per CPU). The order they find
+    /// files in does not matter: the list is sorted.
+    pub threads: usize,
 }
 
 /// A file to scan.
@@ -72,44 +76,58 @@ pub fn walk(paths: &[PathBuf], opts: &WalkOptions) -> Result<(PathBuf, Vec<Targe
             }
             builder.overrides(ob.build().map_err(|e| e.to_string())?);
         }
-        for entry in builder.build() {
-            let entry = match entry {
-                Ok(e) => e,
-                Err(e) => {
-                    let text = e.to_string();
-                    let rel = text.split(':').next().unwrap_or("").to_string();
-                    issues.push(WalkIssue { rel, message: format!("could not walk: {text}") });
-                    continue;
+        let found = Mutex::new((&mut targets, &mut issues));
+        builder.threads(opts.threads).build_parallel().run(|| {
+            Box::new(|entry| {
+                match visit(entry, &base, &canonical_root, opts.follow_symlinks) {
+                    Some(Ok(target)) => found.lock().unwrap_or_else(PoisonError::into_inner).0.push(target),
+                    Some(Err(issue)) => found.lock().unwrap_or_else(PoisonError::into_inner).1.push(issue),
+                    None => {}
                 }
-            };
-            let path = entry.path();
-            if entry.path_is_symlink() && !opts.follow_symlinks {
-                match path.canonicalize() {
-                    // Inside the root: the target itself is walked (once), unless ignored.
-                    Ok(real) if real.starts_with(&canonical_root) => {}
-                    Ok(_) => issues.push(WalkIssue {
-                        rel: display(&base, path),
-                        message:
-                            "symlink points outside the scanned root; not followed (use --follow-symlinks to allow)"
-                                .into(),
-                    }),
-                    Err(e) => issues.push(WalkIssue {
-                        rel: display(&base, path),
-                        message: format!("broken or looping symlink: {e}"),
-                    }),
-                }
-                continue;
-            }
-            if entry.file_type().is_some_and(|t| t.is_file()) {
-                targets.push(Target { rel: display(&base, path), path: path.to_path_buf() });
-            }
-        }
+                WalkState::Continue
+            })
+        });
     }
     targets.sort();
     targets.dedup_by(|a, b| a.rel == b.rel);
     issues.sort();
     issues.dedup();
     Ok((base, targets, issues))
+}
+
+/// What one entry of the walk is: a file to scan, something to warn about,
+/// or neither (a folder, a link to a place inside the root).
+fn visit(
+    entry: Result<DirEntry, ignore::Error>,
+    base: &Path,
+    canonical_root: &Path,
+    follow_symlinks: bool,
+) -> Option<Result<Target, WalkIssue>> {
+    let entry = match entry {
+        Ok(e) => e,
+        Err(e) => {
+            let text = e.to_string();
+            let rel = text.split(':').next().unwrap_or("").to_string();
+            return Some(Err(WalkIssue { rel, message: format!("could not walk: {text}") }));
+        }
+    };
+    let path = entry.path();
+    if entry.path_is_symlink() && !follow_symlinks {
+        return match path.canonicalize() {
+            // Inside the root: the target itself is walked (once), unless ignored.
+            Ok(real) if real.starts_with(canonical_root) => None,
+            Ok(_) => Some(Err(WalkIssue {
+                rel: display(base, path),
+                message: "symlink points outside the scanned root; not followed (use --follow-symlinks to allow)"
+                    .into(),
+            })),
+            Err(e) => {
+                Some(Err(WalkIssue { rel: display(base, path), message: format!("broken or looping symlink: {e}") }))
+            }
+        };
+    }
+    let file = entry.file_type().is_some_and(|t| t.is_file());
+    file.then(|| Ok(Target { rel: display(base, path), path: path.to_path_buf() }))
 }
 
 fn display(base: &Path, path: &Path) -> String {

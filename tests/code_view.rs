@@ -41,7 +41,7 @@ fn sources() -> Vec<(PathBuf, Language, String)> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut roots: Vec<PathBuf> = vec![root.join("fixtures"), root.join("src")];
     roots.extend(std::env::var_os("CIPHERLINT_VIEW_CORPUS").map(PathBuf::from));
-    let opts = WalkOptions { no_ignore: true, excludes: Vec::new(), follow_symlinks: false };
+    let opts = WalkOptions { no_ignore: true, excludes: Vec::new(), follow_symlinks: false, threads: 0 };
     let files: Vec<_> = roots
         .iter()
         .flat_map(|r| walk::walk(std::slice::from_ref(r), &opts).unwrap().1)

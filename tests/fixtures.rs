@@ -23,7 +23,7 @@ fn run_with(engine: EngineOptions) -> ScanReport {
     let rules = RuleSet::compile(RuleSet::embedded_sources()).expect("embedded rules");
     let opts = ScanOptions {
         paths: vec![fixtures_dir()],
-        walk: WalkOptions { no_ignore: false, excludes: vec!["repos/**".into()], follow_symlinks: false },
+        walk: WalkOptions { no_ignore: false, excludes: vec!["repos/**".into()], follow_symlinks: false, threads: 0 },
         max_file_size: 8 << 20,
         engine,
         jobs: 0,
@@ -174,7 +174,7 @@ fn small_scans_find_what_separate_queries_find() {
     for group in files.chunks(20) {
         let opts = ScanOptions {
             paths: group.to_vec(),
-            walk: WalkOptions { no_ignore: false, excludes: vec![], follow_symlinks: false },
+            walk: WalkOptions { no_ignore: false, excludes: vec![], follow_symlinks: false, threads: 0 },
             max_file_size: 8 << 20,
             engine: EngineOptions::default(),
             jobs: 0,

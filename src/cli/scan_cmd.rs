@@ -82,7 +82,12 @@ pub(super) fn prepare(args: &ScanArgs) -> miette::Result<Prepared> {
     excludes.extend(args.exclude.iter().cloned());
     let opts = ScanOptions {
         paths,
-        walk: WalkOptions { no_ignore: args.no_ignore, excludes, follow_symlinks: args.follow_symlinks },
+        walk: WalkOptions {
+            no_ignore: args.no_ignore,
+            excludes,
+            follow_symlinks: args.follow_symlinks,
+            threads: args.jobs,
+        },
         max_file_size: args.max_file_size,
         engine: EngineOptions {
             show_secrets: args.show_secrets,
