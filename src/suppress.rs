@@ -47,8 +47,11 @@ pub fn today() -> &'static str {
 /// Marks the findings of one file that a directive silences, and returns the
 /// notices about directives that silence nothing (line, message).
 pub fn apply(src: &Source, findings: &mut [Finding], today: &str) -> Vec<(usize, String)> {
-    // Cheap exit: most files carry no directive at all.
-    if !src.text.contains(MARKER) {
+    // Cheap exit: most files carry no directive at all. `memmem` searches
+    // with SIMD; `str::contains` took 2 % of a scan that parses little.
+    static FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(MARKER));
+    if FINDER.find(src.text.as_bytes()).is_none() {
         return Vec::new();
     }
     let (directives, problems) = parse_all(&src.text, src.lang, today);
