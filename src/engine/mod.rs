@@ -278,7 +278,8 @@ impl<'r> Engine<'r> {
         }
         // In parallel: the first files of a language build its literal
         // automaton and compile the file conditions they reach.
-        let hits: Vec<Vec<MatcherRef>> = sources.par_iter().map(|src| self.hits(src, &CodeView::new(src))).collect();
+        let hits: Vec<Vec<MatcherRef>> =
+            sources.par_iter().map(|src| self.hits(src, &CodeView::new(src), self.is_test_path(&src.rel))).collect();
         let mut needs: BTreeMap<Language, BTreeSet<MatcherRef>> = BTreeMap::new();
         for file_hits in hits {
             for m in file_hits {
@@ -300,11 +301,12 @@ impl<'r> Engine<'r> {
     /// The matchers that may match `src`: the literal prefilter's hits
     /// whose file conditions hold, each tested on the text it reads (the
     /// raw text, or `code`, the code view, for syntax matchers).
-    fn hits(&self, src: &Source, code: &CodeView) -> Vec<MatcherRef> {
+    /// `test_file`: whether `src` is test code by its path.
+    fn hits(&self, src: &Source, code: &CodeView, test_file: bool) -> Vec<MatcherRef> {
         let t = Instant::now();
         // A rule that skips test code reports nothing in a test file, so
         // its file conditions are not even tested there.
-        let skipped = self.is_test_path(&src.rel) && !self.opts.include_tests;
+        let skipped = test_file && !self.opts.include_tests;
         let reports = |m: &MatcherRef| !(skipped && self.rules.rules[m.rule].skip_in_tests);
         let hits = if self.opts.no_prefilter {
             let mut hits = self.prefilter.all(src.lang, &src.text, &code.source().text);
@@ -370,11 +372,11 @@ impl<'r> Engine<'r> {
     fn match_source(&self, src: &Source, worker: &mut Worker) -> FileOutcome {
         let mut out = FileOutcome::default();
         let code_view = CodeView::new(src);
-        let hits = self.hits(src, &code_view);
+        let test_file = self.is_test_path(&src.rel);
+        let hits = self.hits(src, &code_view, test_file);
         if hits.is_empty() {
             return out;
         }
-        let test_file = self.is_test_path(&src.rel);
         let mut syntax_hits = Vec::new();
         for mref in &hits {
             let rule = &self.rules.rules[mref.rule];
