@@ -220,6 +220,47 @@ fn in_if_condition_decides_which_files_are_parsed() {
 }
 
 #[test]
+fn in_if_body_decides_which_files_are_parsed() {
+    // `s` is the whole `if`, its `else` branch included: claiming that it
+    // lies in the branch taken when the condition holds is false for c.go,
+    // which is then not parsed.
+    let rule = |extra: &str| {
+        format!("id: md5-if\ntitle: t\nmessage: m\nhelp: h\nseverity: high\nconfidence: high\ncategory: weak-crypto\ncwe: [CWE-327]\nreferences: [https://example.invalid]\ndescription: d\nlanguages:\n  go:\n    prefilter: [md5]\n    query: '(if_statement condition: (_) @c) @s'\n    where:\n      - capture: c\n        regex: 'md5'\n      - capture: s\n        regex: 'ok'\n    in_if_condition: [c]\n{extra}tests:\n  go:\n    match: ['if md5(x) {{ ok() }}']\n    no_match: ['if md5(x) {{ no() }}']\n")
+    };
+    let code = tree(&[
+        ("a.go", b"package p\nfunc f() {\n\tif md5(x) {\n\t\tok()\n\t}\n}\n"),
+        // `ok` after the `if`, outside it: no match either way.
+        ("b.go", b"package p\nfunc f() {\n\tif md5(x) {\n\t\tno()\n\t}\n\tok()\n}\n"),
+        ("c.go", b"package p\nfunc f() {\n\tif md5(x) {\n\t\tno()\n\t} else {\n\t\tok()\n\t}\n}\n"),
+    ]);
+    let scan = |extra: &str| {
+        let rules = tree(&[("mine/md5-if.yaml", rule(extra).as_bytes())]);
+        let args = ["scan", ".", "--no-default-rules", "--rules", rules.path().to_str().unwrap(), "-f", "json"];
+        let o = bin().args(args).env("CIPHERLINT_PROFILE", "1").current_dir(code.path()).output().unwrap();
+        let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+        let mut paths: Vec<String> =
+            v["findings"].as_array().unwrap().iter().map(|f| f["path"].as_str().unwrap().to_string()).collect();
+        paths.sort();
+        let parsed = stderr(&o).split("parsed ").nth(1).and_then(|r| r.split(' ').next()).unwrap_or("").to_string();
+        (paths, parsed)
+    };
+    let (a, c) = ("a.go".to_string(), "c.go".to_string());
+    assert_eq!(scan(""), (vec![a.clone(), c], "3".to_string()));
+    // b.go says `ok` after its `if`, a.go inside it: only a.go is parsed.
+    assert_eq!(scan("    in_if_body: [s]\n"), (vec![a], "1".to_string()));
+
+    // A body needs the `if` of `in_if_condition`.
+    let rules = tree(&[(
+        "mine/md5-if.yaml",
+        rule("    in_if_body: [s]\n").replace("    in_if_condition: [c]\n", "").as_bytes(),
+    )]);
+    let o = run(&["rules", "list", "--rules", rules.path().to_str().unwrap()], code.path());
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("`in_if_body` needs `in_if_condition`") && err.contains("20 │     in_if_body"), "{err}");
+}
+
+#[test]
 fn bad_files_are_skipped_with_warnings_and_the_scan_goes_on() {
     let mut big = b"# big\n".to_vec();
     big.resize(300, b'x');

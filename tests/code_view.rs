@@ -1,7 +1,8 @@
 //! The lexer's readings against the parsers': every range the comment
 //! blanker blanks must be a comment in the tree-sitter tree of the same
 //! file, and every `if` condition of the tree must lie in a span that
-//! `if_conditions` gives. Runs over the fixtures and the sources;
+//! `if_conditions` gives, its consequence in that span's statement span.
+//! Runs over the fixtures and the sources;
 //! `CIPHERLINT_VIEW_CORPUS=<dir>` points it at a larger tree (the
 //! benchmark corpus) as well.
 
@@ -68,22 +69,30 @@ fn every_blanked_range_is_a_comment_of_the_parse_tree() {
 }
 
 /// The conditions of `text`'s `if`s (as the engine parses it: its code
-/// view) that lie in no span of `if_conditions`.
-fn conditions_outside_spans(lang: Language, text: &str) -> Vec<std::ops::Range<usize>> {
+/// view) that lie in no span of `if_conditions`, and the consequences that
+/// lie outside the statement span of the span that holds their condition.
+fn ifs_outside_spans(lang: Language, text: &str) -> Vec<std::ops::Range<usize>> {
     let code = code_view::blank_comments(lang, text).unwrap_or_else(|| text.to_string());
-    let Some(spans) = if_conditions::spans(lang, &code) else { return Vec::new() };
+    let Some(ifs) = if_conditions::find(lang, &code) else { return Vec::new() };
     let mut parser = tree_sitter::Parser::new();
     parser.set_language(&lang.grammar()).unwrap();
     let Some(tree) = parser.parse(&code, None) else { return Vec::new() };
     let mut outside = Vec::new();
     let mut cursor = tree.walk();
     let mut stack = vec![tree.root_node()];
+    let within = |outer: &std::ops::Range<usize>, inner: &std::ops::Range<usize>| {
+        outer.start <= inner.start && inner.end <= outer.end
+    };
     while let Some(n) = stack.pop() {
         if matches!(n.kind(), "if_statement" | "if_expression") {
             if let Some(c) = n.child_by_field_name("condition") {
                 let r = c.byte_range();
-                if !spans.iter().any(|s| s.start <= r.start && r.end <= s.end) {
-                    outside.push(r);
+                match ifs.conditions.iter().position(|s| within(s, &r)) {
+                    None => outside.push(r),
+                    Some(k) => {
+                        let body = n.child_by_field_name("consequence").map(|b| b.byte_range());
+                        outside.extend(body.filter(|b| !within(&ifs.statement(k), b)));
+                    }
                 }
             }
         }
@@ -93,16 +102,21 @@ fn conditions_outside_spans(lang: Language, text: &str) -> Vec<std::ops::Range<u
 }
 
 #[test]
-fn every_if_condition_lies_in_a_span() {
+fn every_if_condition_and_consequence_lies_in_its_spans() {
     let mut wrong = Vec::new();
     let mut checked = 0;
     for (p, lang, text) in sources() {
         checked += usize::from(if_conditions::spans(lang, &text).is_some());
-        for r in conditions_outside_spans(lang, &text) {
+        for r in ifs_outside_spans(lang, &text) {
             let end = r.end.min(r.start + 80);
             wrong.push(format!("{}:{}: {:?}", p.display(), r.start, &text[r.start..end]));
         }
     }
     assert!(checked > 50, "only {checked} files had spans");
-    assert!(wrong.is_empty(), "{} if conditions lie outside every span:\n{}", wrong.len(), wrong.join("\n"));
+    assert!(
+        wrong.is_empty(),
+        "{} if conditions or consequences lie outside their spans:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
 }

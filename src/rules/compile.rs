@@ -227,6 +227,10 @@ pub struct Matcher {
     /// the `if` conditions are a small part of it, and a condition holds in
     /// the file wherever it holds in one of them.
     pub in_if_condition: Vec<FileCondition>,
+    /// Conditions that must all hold in the branch of that same `if` that
+    /// runs when its condition holds (`in_if_body`); likewise not tested
+    /// on the whole file.
+    pub in_if_body: Vec<FileCondition>,
     /// Where its captures may lie, from a `qualified:` entry that every
     /// match must pass: what anchors its walks when `requires` cannot.
     pub qualified: Option<QualifiedAnchor>,
@@ -685,29 +689,44 @@ fn compile_matcher(
         // assertions, rules most of them out at DFA speed.
         Pattern::Regex(re) => requires.push(FileCondition::derived_from(re.source())),
     }
-    let mut in_if_condition = Vec::new();
-    for name in &lm.in_if_condition {
-        let Some(idx) = index_of(&name.value) else {
-            cx.at(name.referenced, format!("`in_if_condition` names no capture `{}`", name.value), None);
-            return None;
-        };
-        let before = in_if_condition.len();
-        if matches!(pattern, Pattern::Query(_)) {
-            let own = constraints.iter().filter(|k| k.capture == idx && !k.optional && !k.resolve);
-            in_if_condition.extend(
-                own.filter_map(|k| k.regex.as_ref()).map(|re| FileCondition::derived_from_capture(re.source())),
-            );
+    let mut own_conditions = |key: &str, names: &[Spanned<String>]| -> Option<Vec<FileCondition>> {
+        let mut out = Vec::new();
+        for name in names {
+            let Some(idx) = index_of(&name.value) else {
+                cx.at(name.referenced, format!("`{key}` names no capture `{}`", name.value), None);
+                return None;
+            };
+            let before = out.len();
+            if matches!(pattern, Pattern::Query(_)) {
+                let own = constraints.iter().filter(|k| k.capture == idx && !k.optional && !k.resolve);
+                out.extend(
+                    own.filter_map(|k| k.regex.as_ref()).map(|re| FileCondition::derived_from_capture(re.source())),
+                );
+            }
+            if out.len() == before {
+                cx.at(
+                    name.referenced,
+                    format!("`{key}` capture `{}` has no `where:` regex on its own text to look for", name.value),
+                    Some("list captures of a query that a non-optional `regex` entry tests"),
+                );
+                return None;
+            }
         }
-        if in_if_condition.len() == before {
-            cx.at(
-                name.referenced,
-                format!("`in_if_condition` capture `{}` has no `where:` regex on its own text to look for", name.value),
-                Some("list captures of a query that a non-optional `regex` entry tests"),
-            );
-            return None;
-        }
+        Some(out)
+    };
+    let in_if_condition = own_conditions("in_if_condition", &lm.in_if_condition)?;
+    let in_if_body = own_conditions("in_if_body", &lm.in_if_body)?;
+    if let (Some(first), true) = (lm.in_if_body.first(), in_if_condition.is_empty()) {
+        cx.at(
+            first.referenced,
+            "`in_if_body` needs `in_if_condition`: the body is that of the `if` whose condition holds those captures"
+                .to_string(),
+            None,
+        );
+        return None;
     }
-    requires.retain(|r| !(r.is_derived() && in_if_condition.iter().any(|c| c.source == r.source)));
+    let placed = |r: &FileCondition| in_if_condition.iter().chain(&in_if_body).any(|c| c.source == r.source);
+    requires.retain(|r| !(r.is_derived() && placed(r)));
     let qualified = match &pattern {
         Pattern::Query(_) => constraints
             .iter()
@@ -727,6 +746,7 @@ fn compile_matcher(
         constraints,
         requires,
         in_if_condition,
+        in_if_body,
         qualified,
     })
 }

@@ -63,6 +63,12 @@ pub struct LangMatch {
     /// for the claim, as for `prefilter_regex`.
     #[serde(default)]
     pub in_if_condition: Vec<Spanned<String>>,
+    /// Captures that every match has in the branch the `if` of
+    /// `in_if_condition` runs when its condition holds (a master
+    /// password's `return true`): a file is parsed for the matcher only if
+    /// their `where:` regexes also match in that branch of one such `if`.
+    #[serde(default)]
+    pub in_if_body: Vec<Spanned<String>>,
     /// A tree-sitter query; exclusive with `regex`.
     #[serde(default)]
     pub query: Option<Spanned<String>>,
