@@ -132,19 +132,35 @@ pub fn scan_with_progress(rules: &RuleSet, opts: &ScanOptions, progress: &Progre
             });
         }
         engine_opts.combine_queries.get_or_insert(true);
+        // A large file that would wait for room is put off to the end of
+        // the pass, when no other work is left to do meanwhile.
+        let waiting_opts = engine_opts.clone();
+        engine_opts.defer_large_files = true;
         let engine = match compiled.get() {
             Some(c) => Engine::reusing(rules, known, engine_opts, c.clone()),
             None => Engine::new(rules, known, engine_opts),
         };
         let _ = compiled.set(engine.compiled());
+        let at_end = Engine::reusing(rules, known, waiting_opts, engine.compiled());
         run_pool(opts.jobs, || {
-            targets
-                .par_iter()
-                .map_init(Worker::default, |w, t| {
-                    let (src, issue) = source::read(&t.path, t.rel.clone(), max);
-                    counted(scan_one(&engine, w, src, issue, &t.rel))
-                })
-                .collect::<Vec<_>>()
+            let scan = |engine: &Engine, w: &mut Worker, t: &&Target| {
+                let (src, issue) = source::read(&t.path, t.rel.clone(), max);
+                let r = scan_one(engine, w, src, issue, &t.rel);
+                if r.deferred {
+                    r
+                } else {
+                    counted(r)
+                }
+            };
+            let mut results: Vec<FileResult> =
+                targets.par_iter().map_init(Worker::default, |w, t| scan(&engine, w, t)).collect();
+            let put_off: Vec<usize> = (0..results.len()).filter(|&i| results[i].deferred).collect();
+            let again: Vec<FileResult> =
+                put_off.par_iter().map_init(Worker::default, |w, &i| scan(&at_end, w, &targets[i])).collect();
+            for (i, r) in put_off.into_iter().zip(again) {
+                results[i] = r;
+            }
+            results
         })
     };
     let mut results = scan_targets(&known, &targets, true);
@@ -236,6 +252,7 @@ pub fn scan_memory(rules: &RuleSet, files: Vec<MemoryFile>, opts: &ScanOptions) 
     assemble(rules, PathBuf::from("."), results)
 }
 
+#[derive(Default)]
 struct FileResult {
     findings: Vec<Finding>,
     misses: Vec<Wanted>,
@@ -243,6 +260,8 @@ struct FileResult {
     notices: Vec<Notice>,
     scanned: bool,
     parsed: bool,
+    /// Put off until the end of the pass (`EngineOptions::defer_large_files`).
+    deferred: bool,
 }
 
 fn scan_one(
@@ -264,9 +283,13 @@ fn scan_one(
             notices,
             scanned: false,
             parsed: false,
+            deferred: false,
         };
     };
     let mut outcome = engine.scan(&src, w);
+    if outcome.deferred {
+        return FileResult { deferred: true, ..FileResult::default() };
+    }
     notices.extend(outcome.warnings.into_iter().map(|m| Notice { path: rel.to_string(), message: m, skipped: false }));
     // Suppressions are read here, while the text is still in memory.
     let problems = suppress::apply(&src, &mut outcome.findings, suppress::today());
@@ -282,6 +305,7 @@ fn scan_one(
         notices,
         scanned: true,
         parsed: outcome.parsed,
+        deferred: false,
     }
 }
 

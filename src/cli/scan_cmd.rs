@@ -97,6 +97,7 @@ pub(super) fn prepare(args: &ScanArgs) -> miette::Result<Prepared> {
             test_globs: cfg.map(|c| c.test_globs.clone()).unwrap_or_default(),
             profile: crate::engine::profile::Profile::from_env(&rules).map(Arc::new),
             combine_queries: None,
+            defer_large_files: false,
         },
         jobs: args.jobs,
         shard: args.shard,

@@ -6,6 +6,11 @@
 //! while the files in flight leave no room for it; one larger than the
 //! whole budget (a 6 MB bundle) waits until it is alone.
 //!
+//! A file that must wait may instead be put off (`try_turn`): the scan
+//! goes on with other files and comes back to it once the pass is over.
+//! Over the benchmark corpus a worker otherwise waited 0.4 to 0.6 s, with
+//! a 0.5 MB file, for the 6 MB one to finish.
+//!
 //! A plain one-at-a-time lock did the same for the largest file but also
 //! kept two 1 MB files apart: over the benchmark corpus a worker sat idle
 //! for 2.3 s in all, waiting, for example, with one of aws-lc-sys's 1 MB
@@ -21,7 +26,7 @@ pub const LARGE_FILE: usize = 512 << 10;
 /// a megabyte and a half, whose trees take well under what the largest
 /// file of the benchmark corpus (6 MB, about 200 MB at its peak) takes
 /// alone.
-const BUDGET: usize = 3 << 20;
+pub const BUDGET: usize = 3 << 20;
 
 #[derive(Default)]
 pub struct LargeFiles {
@@ -39,6 +44,11 @@ struct State {
     queue: VecDeque<u64>,
     next_ticket: u64,
 }
+
+/// No room for a large file now: the files in flight, or one waiting
+/// before it, would make it wait.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Busy;
 
 /// A large file's share of the budget, handed back when dropped.
 pub struct Turn<'a> {
@@ -69,6 +79,21 @@ impl LargeFiles {
         }
         state.in_flight += len;
         Some(Turn { owner: self, bytes: len })
+    }
+
+    /// A turn for a file of `len` bytes if it may be scanned now without
+    /// waiting (`Ok(None)` if it is not large), `Err(Busy)` if it would
+    /// have to wait.
+    pub fn try_turn(&self, len: usize) -> Result<Option<Turn<'_>>, Busy> {
+        if len <= LARGE_FILE {
+            return Ok(None);
+        }
+        let mut state = self.lock();
+        if !state.queue.is_empty() || !state.admits(len) {
+            return Err(Busy);
+        }
+        state.in_flight += len;
+        Ok(Some(Turn { owner: self, bytes: len }))
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -123,6 +148,20 @@ mod tests {
             drop(second);
         });
         assert_eq!(entered.load(Ordering::SeqCst), 1);
+        assert_eq!(budget.lock().in_flight, 0);
+    }
+
+    #[test]
+    fn a_try_never_waits() {
+        let budget = LargeFiles::default();
+        assert!(budget.try_turn(LARGE_FILE).unwrap().is_none());
+        let first = budget.try_turn(1 << 20).unwrap().expect("a large file takes a share");
+        let second = budget.try_turn(1 << 20).unwrap().expect("room for a second");
+        assert_eq!(budget.try_turn(BUDGET).err(), Some(Busy));
+        drop((first, second));
+        let alone = budget.try_turn(BUDGET + 1).unwrap().expect("alone");
+        assert_eq!(budget.try_turn(LARGE_FILE + 1).err(), Some(Busy));
+        drop(alone);
         assert_eq!(budget.lock().in_flight, 0);
     }
 

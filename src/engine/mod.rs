@@ -53,6 +53,10 @@ pub struct EngineOptions {
     /// by the number of files (`scan::COMBINE_FROM`). `Some(true)` also
     /// builds the literal automata as DFAs (see `Prefilter::new`).
     pub combine_queries: Option<bool>,
+    /// Put off a large file that would have to wait for room (see
+    /// `large_files.rs`) instead of waiting: the caller scans the files
+    /// marked `deferred` again once its pass is over.
+    pub defer_large_files: bool,
 }
 
 impl Default for EngineOptions {
@@ -65,6 +69,7 @@ impl Default for EngineOptions {
             test_globs: Vec::new(),
             profile: None,
             combine_queries: None,
+            defer_large_files: false,
         }
     }
 }
@@ -160,6 +165,8 @@ pub struct FileOutcome {
     pub assets: Vec<Asset>,
     pub warnings: Vec<String>,
     pub parsed: bool,
+    /// Put off (`EngineOptions::defer_large_files`): nothing else is set.
+    pub deferred: bool,
 }
 
 /// The resolver's index of a parsed file, built the first time a constraint
@@ -399,7 +406,15 @@ impl<'r> Engine<'r> {
             Target::Any => None,
         });
         if let Some(lang) = lang {
-            let _one_large_file = self.large_file_turn(src);
+            let _one_large_file = match self.large_files.try_turn(src.text.len()) {
+                Ok(turn) => turn,
+                // A file too large to share the budget still waits: put
+                // off, it would be scanned alone at the end, on one worker.
+                Err(_) if self.opts.defer_large_files && src.text.len() <= large_files::BUDGET => {
+                    return FileOutcome { deferred: true, ..FileOutcome::default() };
+                }
+                Err(_) => self.large_file_turn(src),
+            };
             let code = code_view.source();
             // Parse once, run every query, and build the resolver's index of
             // the file only if some query matched.
@@ -1192,5 +1207,59 @@ fn dedup(findings: &mut Vec<Finding>) {
             f.fingerprint = fingerprint(&f.rule_id, &f.span.path, &f.fingerprint, f.scope.as_deref(), *n);
         }
         *n += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_large_file_without_room_is_put_off_only_when_allowed() {
+        let rules = RuleSet::compile(RuleSet::embedded_sources()).expect("embedded rules");
+        let known = Knowledge::default();
+        // A Python file over `LARGE_FILE` with one weak hash in it.
+        let mut text = "import hashlib\nd = hashlib.md5(data).hexdigest()\n".to_string();
+        text.push_str(&"x = 1\n".repeat(LARGE_FILE / 6 + 1));
+        let path = std::path::Path::new("big.py");
+        let src = crate::source::from_bytes(path, "big.py".into(), text.into_bytes(), 8 << 20).0.expect("read");
+        let weak_hash = |out: &FileOutcome| out.findings.iter().filter(|f| f.rule_id == "weak-hash").count();
+
+        let opts = EngineOptions { defer_large_files: true, ..EngineOptions::default() };
+        let engine = Engine::new(&rules, &known, opts);
+        let mut worker = Worker::default();
+        let mut held = engine.large_files.try_turn(large_files::BUDGET + 1).unwrap();
+        let (out, waited) = std::thread::scope(|s| {
+            let scanned = s.spawn(|| engine.scan(&src, &mut Worker::default()));
+            let since = Instant::now();
+            while !scanned.is_finished() && since.elapsed() < Duration::from_secs(10) {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            let waited = !scanned.is_finished();
+            if waited {
+                // Let it finish, so that the test fails rather than hangs.
+                held = None;
+            }
+            (scanned.join().unwrap(), waited)
+        });
+        assert!(!waited, "waited for room instead of putting the file off");
+        assert!(out.deferred && out.findings.is_empty() && !out.parsed);
+        drop(held);
+        let out = engine.scan(&src, &mut worker);
+        assert!(!out.deferred);
+        assert_eq!(weak_hash(&out), 1);
+
+        // Not allowed to put it off: it waits for its turn.
+        let engine = Engine::new(&rules, &known, EngineOptions::default());
+        let held = engine.large_files.try_turn(large_files::BUDGET + 1).unwrap();
+        std::thread::scope(|s| {
+            let scanned = s.spawn(|| engine.scan(&src, &mut Worker::default()));
+            std::thread::sleep(Duration::from_millis(50));
+            assert!(!scanned.is_finished(), "scanned beside a file that needs to be alone");
+            drop(held);
+            let out = scanned.join().unwrap();
+            assert!(!out.deferred);
+            assert_eq!(weak_hash(&out), 1);
+        });
     }
 }
