@@ -35,18 +35,31 @@ pub fn blank_comments(lang: Language, text: &str) -> Option<String> {
     blank(text, &comments(lang, text.as_bytes()))
 }
 
-/// The sorted, disjoint byte ranges the code view blanks: the comments the
-/// lexer is sure of and, in Rust, the inside of foreign blocks.
-pub fn blanked(lang: Language, text: &[u8]) -> Vec<Range<usize>> {
+/// What the code view of a text blanks, with the lexer's reading of the
+/// text on the way.
+pub struct Reading {
+    /// The sorted, disjoint byte ranges the code view blanks: the comments
+    /// the lexer is sure of and, in Rust, the inside of foreign blocks.
+    pub blanked: Vec<Range<usize>>,
+    /// The literals it found ([`Layout::strings`]). They are those of the
+    /// code view too, plus any inside a blanked foreign block, where the
+    /// view has spaces anyway.
+    pub strings: Vec<Range<usize>>,
+    /// Whether it read the whole text ([`Layout::complete`]): then it reads
+    /// the whole code view too, whose blanked bytes are spaces between
+    /// pieces of code.
+    pub complete: bool,
+}
+
+/// Reads `text` for its code view.
+pub fn read(lang: Language, text: &[u8]) -> Reading {
     let layout = lex(lang, text);
-    if lang != Language::Rust || !layout.complete {
-        return layout.comments;
-    }
-    let blocks = foreign_blocks(text, &layout);
+    let blocks = if lang == Language::Rust && layout.complete { foreign_blocks(text, &layout) } else { Vec::new() };
+    let Layout { comments, strings, complete } = layout;
     if blocks.is_empty() {
-        return layout.comments;
+        return Reading { blanked: comments, strings, complete };
     }
-    let mut all = layout.comments;
+    let mut all = comments;
     all.extend(blocks);
     all.sort_by_key(|r| r.start);
     let mut merged: Vec<Range<usize>> = Vec::with_capacity(all.len());
@@ -56,7 +69,7 @@ pub fn blanked(lang: Language, text: &[u8]) -> Vec<Range<usize>> {
             _ => merged.push(r),
         }
     }
-    merged
+    Reading { blanked: merged, strings, complete }
 }
 
 /// The insides of Rust's foreign blocks: after the `{` of `extern {` or
@@ -673,7 +686,7 @@ mod tests {
 
     /// What the code view shows: comments and foreign blocks blanked.
     fn code(lang: Language, text: &str) -> String {
-        blank(text, &blanked(lang, text.as_bytes())).unwrap_or_else(|| text.to_string())
+        blank(text, &read(lang, text.as_bytes()).blanked).unwrap_or_else(|| text.to_string())
     }
 
     #[test]

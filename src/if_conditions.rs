@@ -137,6 +137,14 @@ pub fn spans(lang: Language, code: &str) -> Option<Vec<Range<usize>>> {
 /// The `if`s of `code` (a file's code view), or `None` when they cannot be
 /// told without a parser.
 pub fn find(lang: Language, code: &str) -> Option<Ifs<'_>> {
+    let layout = code_view::lex(lang, code.as_bytes());
+    find_in(lang, code, &layout.strings, layout.complete)
+}
+
+/// [`find`], given how the lexer read the text (`code_view::read`): its
+/// literals and whether it read it all. A code view need not be lexed
+/// again.
+pub fn find_in<'a>(lang: Language, code: &'a str, strings: &[Range<usize>], complete: bool) -> Option<Ifs<'a>> {
     let style = match lang {
         Language::Java | Language::CSharp => Style::Parens,
         Language::C | Language::Cpp => Style::Parens,
@@ -145,11 +153,10 @@ pub fn find(lang: Language, code: &str) -> Option<Ifs<'_>> {
         Language::Python => Style::Python,
         Language::JavaScript | Language::TypeScript | Language::Tsx => return None,
     };
-    let layout = code_view::lex(lang, code.as_bytes());
-    if !layout.complete {
+    if !complete {
         return None;
     }
-    let text = Text::new(code.as_bytes(), &layout.strings);
+    let text = Text::new(code.as_bytes(), strings);
     let c_like = matches!(lang, Language::C | Language::Cpp | Language::CSharp);
     let mut out: Vec<Range<usize>> = Vec::new();
     let mut heads = Vec::new();

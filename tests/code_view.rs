@@ -69,11 +69,16 @@ fn every_blanked_range_is_a_comment_of_the_parse_tree() {
 }
 
 /// The conditions of `text`'s `if`s (as the engine parses it: its code
-/// view) that lie in no span of `if_conditions`, and the consequences that
+/// view, foreign blocks blanked too) that lie in no span of `if_conditions`, and the consequences that
 /// lie outside the statement span of the span that holds their condition.
 fn ifs_outside_spans(lang: Language, text: &str) -> Vec<std::ops::Range<usize>> {
-    let code = code_view::blank_comments(lang, text).unwrap_or_else(|| text.to_string());
-    let Some(ifs) = if_conditions::find(lang, &code) else { return Vec::new() };
+    // As the engine reads it: the code view, with the literals the lexer
+    // found in the raw text.
+    let reading = code_view::read(lang, text.as_bytes());
+    let code = code_view::blank(text, &reading.blanked).unwrap_or_else(|| text.to_string());
+    let Some(ifs) = if_conditions::find_in(lang, &code, &reading.strings, reading.complete) else {
+        return Vec::new();
+    };
     let mut parser = tree_sitter::Parser::new();
     parser.set_language(&lang.grammar()).unwrap();
     let Some(tree) = parser.parse(&code, None) else { return Vec::new() };
