@@ -131,6 +131,21 @@ fn prefilter_regex_decides_which_files_are_parsed() {
     assert_eq!(scan("    prefilter_regex: ['hashlib\\.md5']\n"), vec!["a.py"]);
 }
 
+/// The sorted paths with findings when the rules under `rules` alone scan
+/// `code` (with `extra` arguments), and how many files the scan parsed (its
+/// profile's count).
+fn paths_and_parsed(rules: &std::path::Path, code: &std::path::Path, extra: &[&str]) -> (Vec<String>, String) {
+    let mut args = vec!["scan", ".", "--no-default-rules", "--rules", rules.to_str().unwrap(), "-f", "json"];
+    args.extend(extra);
+    let o = bin().args(&args).env("CIPHERLINT_PROFILE", "1").current_dir(code).output().unwrap();
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let mut paths: Vec<String> =
+        v["findings"].as_array().unwrap().iter().map(|f| f["path"].as_str().unwrap().to_string()).collect();
+    paths.sort();
+    let parsed = stderr(&o).split("parsed ").nth(1).and_then(|r| r.split(' ').next()).unwrap_or("").to_string();
+    (paths, parsed)
+}
+
 #[test]
 fn a_qualified_name_that_the_file_cannot_spell_spares_the_parse() {
     let rule = "id: ecb-call\ntitle: t\nmessage: m\nhelp: h\nseverity: high\nconfidence: high\ncategory: weak-crypto\ncwe: [CWE-327]\nreferences: [https://example.invalid]\ndescription: d\nlanguages:\n  javascript:\n    prefilter: [ecb]\n    query: '(call_expression function: (_) @fn arguments: (arguments . (string) @mode))'\n    focus: mode\n    where:\n      - capture: fn\n        qualified: '(^|\\.)createCipheriv$'\n      - capture: mode\n        regex: 'ecb'\ntests:\n  javascript:\n    match: ['crypto.createCipheriv(\"aes-128-ecb\", k)']\n    no_match: ['crypto.createCipheriv(\"aes-128-gcm\", k)']\n";
@@ -142,19 +157,9 @@ fn a_qualified_name_that_the_file_cannot_spell_spares_the_parse() {
         // No `createCipheriv` anywhere: no call here can be qualified so.
         ("c.js", b"const cc = makeCipher();\ncc('aes-128-ecb', k);\n"),
     ]);
-    let scan = |extra: Option<&str>| {
-        let mut args = vec!["scan", ".", "--no-default-rules", "--rules", rules.path().to_str().unwrap(), "-f", "json"];
-        args.extend(extra);
-        let o = bin().args(&args).env("CIPHERLINT_PROFILE", "1").current_dir(code.path()).output().unwrap();
-        let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
-        let mut paths: Vec<String> =
-            v["findings"].as_array().unwrap().iter().map(|f| f["path"].as_str().unwrap().to_string()).collect();
-        paths.sort();
-        let parsed = stderr(&o).split("parsed ").nth(1).and_then(|r| r.split(' ').next()).unwrap_or("").to_string();
-        (paths, parsed)
-    };
-    assert_eq!(scan(Some("--no-prefilter")), (vec!["a.js".to_string(), "b.js".to_string()], "3".to_string()));
-    assert_eq!(scan(None), (vec!["a.js".to_string(), "b.js".to_string()], "2".to_string()));
+    let scan = |extra: &[&str]| paths_and_parsed(rules.path(), code.path(), extra);
+    assert_eq!(scan(&["--no-prefilter"]), (vec!["a.js".to_string(), "b.js".to_string()], "3".to_string()));
+    assert_eq!(scan(&[]), (vec!["a.js".to_string(), "b.js".to_string()], "2".to_string()));
 }
 
 #[test]
@@ -235,14 +240,7 @@ fn in_if_body_decides_which_files_are_parsed() {
     ]);
     let scan = |extra: &str| {
         let rules = tree(&[("mine/md5-if.yaml", rule(extra).as_bytes())]);
-        let args = ["scan", ".", "--no-default-rules", "--rules", rules.path().to_str().unwrap(), "-f", "json"];
-        let o = bin().args(args).env("CIPHERLINT_PROFILE", "1").current_dir(code.path()).output().unwrap();
-        let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
-        let mut paths: Vec<String> =
-            v["findings"].as_array().unwrap().iter().map(|f| f["path"].as_str().unwrap().to_string()).collect();
-        paths.sort();
-        let parsed = stderr(&o).split("parsed ").nth(1).and_then(|r| r.split(' ').next()).unwrap_or("").to_string();
-        (paths, parsed)
+        paths_and_parsed(rules.path(), code.path(), &[])
     };
     let (a, c) = ("a.go".to_string(), "c.go".to_string());
     assert_eq!(scan(""), (vec![a.clone(), c], "3".to_string()));
