@@ -89,29 +89,25 @@ impl Ifs<'_> {
 
     fn find_statement_ends(&self) -> Vec<usize> {
         let len = self.text.b.len();
-        let mut ends: Vec<usize> = self.conditions.iter().map(|c| c.end).collect();
         if !self.bracketed {
-            return vec![len; ends.len()];
+            return vec![len; self.conditions.len()];
         }
+        let mut ends: Vec<usize> = self.conditions.iter().map(|c| c.end).collect();
         // What each `if` asks of the bracket pass, in text order: the end
         // of the block a `{` at `at` opens, or of the innermost bracket
         // open at `at`.
-        let mut asks: Vec<(usize, Ask, usize)> = Vec::with_capacity(self.heads.len());
-        for &(k, end) in &self.heads {
-            let ask = match self.style {
-                Style::Parens => {
-                    let at = self.text.skip_space(end);
-                    if self.text.code(at) == b'{' {
-                        (at, Ask::Block)
-                    } else {
-                        (end, Ask::Enclosing)
-                    }
-                }
-                _ if self.text.code(end) == b'{' => (end, Ask::Block),
-                _ => (len, Ask::Enclosing),
-            };
-            asks.push((ask.0, ask.1, k));
-        }
+        let asks: Vec<(usize, Ask, usize)> = self
+            .heads
+            .iter()
+            .map(|&(k, end)| match self.style {
+                Style::Parens => match self.text.skip_space(end) {
+                    at if self.text.code(at) == b'{' => (at, Ask::Block, k),
+                    _ => (end, Ask::Enclosing, k),
+                },
+                _ if self.text.code(end) == b'{' => (end, Ask::Block, k),
+                _ => (len, Ask::Enclosing, k),
+            })
+            .collect();
         for (k, end) in self.text.bracket_ends(&asks) {
             ends[k] = ends[k].max(end);
         }
